@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: MIT
+# One helper declares a module (a static library named after its folder), one declares a
+# Criterion test binary. Warnings and sanitizers are target-scoped, never global flags.
+
+set(SRIOVSIM_WARNINGS
+  -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith
+  -Wcast-qual -Wwrite-strings -Wformat=2 -Wundef -Wvla -Wnull-dereference
+  -Wimplicit-fallthrough -Wno-unused-parameter)
+
+if(SRIOVSIM_SANITIZE)
+  set(SRIOVSIM_SAN_FLAGS -fsanitize=${SRIOVSIM_SANITIZE} -fno-omit-frame-pointer
+                         -fno-sanitize-recover=all)
+endif()
+
+# sriovsim_flags(target): the project's warnings, -Werror under SRIOVSIM_WERROR, sanitizers.
+function(sriovsim_flags target)
+  target_compile_options(${target} PRIVATE ${SRIOVSIM_WARNINGS})
+  if(SRIOVSIM_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(SRIOVSIM_SAN_FLAGS)
+    target_compile_options(${target} PRIVATE ${SRIOVSIM_SAN_FLAGS})
+    target_link_options(${target} PRIVATE ${SRIOVSIM_SAN_FLAGS})
+  endif()
+  target_compile_definitions(${target} PRIVATE _GNU_SOURCE)
+endfunction()
+
+# sriovsim_module(NAME SOURCES ... [DEPS ...]): static library sriovsim_<NAME>, alias
+# sriovsim::<NAME>, public include dir = the source root (so "#include "sim/sim.h"").
+function(sriovsim_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(sriovsim_${name} STATIC ${M_SOURCES})
+  add_library(sriovsim::${name} ALIAS sriovsim_${name})
+  target_include_directories(sriovsim_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(sriovsim_${name} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+  if(SRIOVSIM_SAN_FLAGS)
+    target_link_options(sriovsim_${name} INTERFACE ${SRIOVSIM_SAN_FLAGS})
+  endif()
+  sriovsim_flags(sriovsim_${name})
+endfunction()
+
+# sriovsim_test(NAME SOURCES ... DEPS ...): a Criterion binary registered with ctest as NAME.
+function(sriovsim_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} PkgConfig::CRITERION Threads::Threads)
+  sriovsim_flags(${name})
+  add_test(NAME ${name} COMMAND ${name} --verbose=0)
+  if(T_TIMEOUT)
+    set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT})
+  endif()
+endfunction()
