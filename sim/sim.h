@@ -29,16 +29,16 @@ extern "C" {
 
 #if defined(__GNUC__)
 #define SIM_PRINTF(fmt_idx, first_arg) __attribute__((format(printf, fmt_idx, first_arg)))
-#define SIM_LIKELY(x) __builtin_expect(!!(x), 1)
-#define SIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define SIM_LIKELY(x)                  __builtin_expect(!!(x), 1)
+#define SIM_UNLIKELY(x)                __builtin_expect(!!(x), 0)
 #else
 #define SIM_PRINTF(fmt_idx, first_arg)
-#define SIM_LIKELY(x) (x)
+#define SIM_LIKELY(x)   (x)
 #define SIM_UNLIKELY(x) (x)
 #endif
 
-#define SIM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define SIM_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define SIM_ARRAY_SIZE(a)                   (sizeof(a) / sizeof((a)[0]))
+#define SIM_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* ---------------------------------------------------------------------------------------------
  * Errors. Infrastructure returns int: 0 on success or a negative SIM_E* code. One table gives
@@ -86,8 +86,8 @@ const char *sim_err_name(int err);
 #define SIM_DIAG_REASON_MAX 256
 
 struct sim_diag {
-    int code;                          /* 0 while nothing failed, else the SIM_E* code */
-    char reason[SIM_DIAG_REASON_MAX];  /* NUL-terminated; empty while nothing failed */
+    int code;                         /* 0 while nothing failed, else the SIM_E* code */
+    char reason[SIM_DIAG_REASON_MAX]; /* NUL-terminated; empty while nothing failed */
 };
 
 /* Clear a diagnostic (code 0, empty reason). d may be NULL. */
@@ -99,7 +99,8 @@ int sim_diag_fail(struct sim_diag *d, int code, const char *fmt, ...) SIM_PRINTF
 /* ---------------------------------------------------------------------------------------------
  * Logging: a namespace per module ("pcie", "ndis", ...), levels, quiet by default (warnings and
  * errors only). Configure with a spec such as "debug" or "pcie=trace,ndis=info,warn" (the last
- * bare level is the default for unnamed namespaces), or the SRIOVSIM_LOG environment variable.
+ * bare level is the default for unnamed namespaces), (the CLI applies the SRIOVSIM_LOG environment
+ * variable and --log).
  * ------------------------------------------------------------------------------------------- */
 enum sim_log_level {
     SIM_LOG_OFF = 0,
@@ -117,7 +118,7 @@ struct sim_log_ns {
     unsigned generation; /* configuration generation `level` was resolved for */
     int level;           /* cached effective level */
 };
-#define SIM_LOG_NS_DEFINE(ns) struct sim_log_ns sim_log_ns_##ns = {#ns, 0, 0}
+#define SIM_LOG_NS_DEFINE(ns)  struct sim_log_ns sim_log_ns_##ns = {#ns, 0, 0}
 #define SIM_LOG_NS_DECLARE(ns) extern struct sim_log_ns sim_log_ns_##ns
 
 /* Where log lines go. The default sink writes "[t=1.000000000s] pcie debug: text" to stderr. */
@@ -143,8 +144,8 @@ const char *sim_log_level_name(enum sim_log_level level);
             sim_log_emit(&sim_log_ns_##ns, (lvl), __VA_ARGS__);                                    \
     } while (0)
 #define SIM_ERROR(ns, ...) SIM_LOG(ns, SIM_LOG_ERROR, __VA_ARGS__)
-#define SIM_WARN(ns, ...) SIM_LOG(ns, SIM_LOG_WARN, __VA_ARGS__)
-#define SIM_INFO(ns, ...) SIM_LOG(ns, SIM_LOG_INFO, __VA_ARGS__)
+#define SIM_WARN(ns, ...)  SIM_LOG(ns, SIM_LOG_WARN, __VA_ARGS__)
+#define SIM_INFO(ns, ...)  SIM_LOG(ns, SIM_LOG_INFO, __VA_ARGS__)
 #define SIM_DEBUG(ns, ...) SIM_LOG(ns, SIM_LOG_DEBUG, __VA_ARGS__)
 #define SIM_TRACE(ns, ...) SIM_LOG(ns, SIM_LOG_TRACE, __VA_ARGS__)
 
@@ -159,18 +160,18 @@ const char *sim_log_level_name(enum sim_log_level level);
  * ------------------------------------------------------------------------------------------- */
 struct sim_alloc_tag {
     const char *name;
-    struct sim_alloc_tag *next;  /* registry link, set on first use */
-    int registered;              /* 0 until linked into the registry */
-    long live;                   /* live blocks (atomic access only) */
-    long total;                  /* blocks ever allocated (atomic access only) */
-    long live_bytes;             /* live bytes (atomic access only) */
+    struct sim_alloc_tag *next; /* registry link, set on first use */
+    int registered;             /* 0 until linked into the registry */
+    long live;                  /* live blocks (atomic access only) */
+    long total;                 /* blocks ever allocated (atomic access only) */
+    long live_bytes;            /* live bytes (atomic access only) */
 };
-#define SIM_ALLOC_TAG_DEFINE(tag) struct sim_alloc_tag sim_tag_##tag = {#tag, NULL, 0, 0, 0, 0}
+#define SIM_ALLOC_TAG_DEFINE(tag)  struct sim_alloc_tag sim_tag_##tag = {#tag, NULL, 0, 0, 0, 0}
 #define SIM_ALLOC_TAG_DECLARE(tag) extern struct sim_alloc_tag sim_tag_##tag
-#define SIM_TAG(tag) (&sim_tag_##tag)
+#define SIM_TAG(tag)               (&sim_tag_##tag)
 
 struct sim_allocator {
-    void *(*alloc)(void *ctx, size_t size);  /* returns NULL on failure */
+    void *(*alloc)(void *ctx, size_t size); /* returns NULL on failure */
     void (*free)(void *ctx, void *ptr);
     void *ctx;
 };
@@ -237,11 +238,11 @@ typedef int64_t sim_time_t; /* nanoseconds */
 
 #define SIM_NSEC_PER_USEC INT64_C(1000)
 #define SIM_NSEC_PER_MSEC INT64_C(1000000)
-#define SIM_NSEC_PER_SEC INT64_C(1000000000)
-#define SIM_USEC(x) ((sim_time_t)(x) * SIM_NSEC_PER_USEC)
-#define SIM_MSEC(x) ((sim_time_t)(x) * SIM_NSEC_PER_MSEC)
-#define SIM_SEC(x) ((sim_time_t)(x) * SIM_NSEC_PER_SEC)
-#define SIM_TIME_NEVER INT64_MAX
+#define SIM_NSEC_PER_SEC  INT64_C(1000000000)
+#define SIM_USEC(x)       ((sim_time_t)(x)*SIM_NSEC_PER_USEC)
+#define SIM_MSEC(x)       ((sim_time_t)(x)*SIM_NSEC_PER_MSEC)
+#define SIM_SEC(x)        ((sim_time_t)(x)*SIM_NSEC_PER_SEC)
+#define SIM_TIME_NEVER    INT64_MAX
 
 enum sim_sched_kind {
     SIM_SCHED_VIRTUAL = 0,
@@ -257,10 +258,10 @@ typedef void (*sim_call_cb)(void *arg);
 struct sim_timer {
     struct sim_sched *sched;
     sim_timer_cb cb;
-    void *data;           /* free for the owner */
-    sim_time_t due;       /* absolute time it fires */
-    uint64_t seq;         /* start order, breaks ties between equal due times */
-    long heap_index;      /* position in the heap, -1 when not pending */
+    void *data;      /* free for the owner */
+    sim_time_t due;  /* absolute time it fires */
+    uint64_t seq;    /* start order, breaks ties between equal due times */
+    long heap_index; /* position in the heap, -1 when not pending */
 };
 
 /* Create a scheduler. Returns 0, SIM_ENOMEM, or SIM_EIO if libuv could not start. */
@@ -315,6 +316,8 @@ int sim_time_parse(const char *text, sim_time_t *out);
 }
 #endif
 
+#if __has_include("sim/ring.h") /* the ring lands in its own change */
 #include "sim/ring.h"
+#endif
 
 #endif /* SRIOVSIM_SIM_H */

@@ -13,22 +13,22 @@
 /* Exit codes (DESIGN.md "Command line"; values from <sysexits.h>). The exit code never depends
  * on the output format. */
 enum cli_exit {
-    CLI_EXIT_OK = 0,         /* everything ran, all expectations / thresholds held */
-    CLI_EXIT_FAILED = 1,     /* ran to the end, but an expectation or threshold failed */
-    CLI_EXIT_USAGE = 64,     /* EX_USAGE: bad command line */
-    CLI_EXIT_DATAERR = 65,   /* EX_DATAERR: script parse or semantic error */
-    CLI_EXIT_NOINPUT = 66,   /* EX_NOINPUT: script or input file not found */
-    CLI_EXIT_SOFTWARE = 70,  /* EX_SOFTWARE: internal invariant violated */
-    CLI_EXIT_IOERR = 74,     /* EX_IOERR: could not write an output file */
+    CLI_EXIT_OK = 0,        /* everything ran, all expectations / thresholds held */
+    CLI_EXIT_FAILED = 1,    /* ran to the end, but an expectation or threshold failed */
+    CLI_EXIT_USAGE = 64,    /* EX_USAGE: bad command line */
+    CLI_EXIT_DATAERR = 65,  /* EX_DATAERR: script parse or semantic error */
+    CLI_EXIT_NOINPUT = 66,  /* EX_NOINPUT: script or input file not found */
+    CLI_EXIT_SOFTWARE = 70, /* EX_SOFTWARE: internal invariant violated */
+    CLI_EXIT_IOERR = 74,    /* EX_IOERR: could not write an output file */
 };
 
 /* Options given before the subcommand, visible to every subcommand. */
 struct cli_global {
-    bool json;          /* --json: one JSON document on stdout at the end */
-    int verbosity;      /* -q: -1, default 0, each -v: +1 */
-    bool seed_given;    /* --seed N was given */
-    uint64_t seed;      /* the run's seed (given or drawn) */
-    const char *prog;   /* "sriovsim" */
+    bool json;        /* --json: one JSON document on stdout at the end */
+    int verbosity;    /* -q: -1, default 0, each -v: +1 */
+    bool seed_given;  /* --seed N was given */
+    uint64_t seed;    /* the run's seed (given or drawn) */
+    const char *prog; /* "sriovsim" */
 };
 
 /* A subcommand: argv[0] is the subcommand's own name so getopt_long messages read
