@@ -39,13 +39,18 @@ function(sriovsim_module name)
   sriovsim_flags(sriovsim_${name})
 endfunction()
 
-# sriovsim_test(NAME SOURCES ... DEPS ...): a Criterion binary registered with ctest as NAME.
+# sriovsim_test(NAME SOURCES ... DEPS ... [LABELS ...] [TIMEOUT s]): a Criterion binary
+# registered with ctest as NAME. Label tests that run real threads "threads" (CI runs those
+# under ThreadSanitizer) and benchmarks-as-tests "bench".
 function(sriovsim_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} PkgConfig::CRITERION Threads::Threads)
   sriovsim_flags(${name})
   add_test(NAME ${name} COMMAND ${name} --verbose=0)
+  if(T_LABELS)
+    set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}")
+  endif()
   if(T_TIMEOUT)
     set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT})
   endif()

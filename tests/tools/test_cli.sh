@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_cli.sh SRIOVSIM — the command line's contract: exit codes, --help, --json, errors on stderr.
+set -u
+sim=$1
+passed=0 failed=0
+
+# expect NAME WANT_EXIT CMD...: run CMD, compare its exit code; stdout/stderr kept in $out/$err.
+expect() {
+    local name=$1 want=$2
+    shift 2
+    out=$("$@" 2>/tmp/cli_err.$$) && rc=0 || rc=$?
+    err=$(cat /tmp/cli_err.$$)
+    if [ "$rc" -eq "$want" ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name: exit $rc, expected $want"
+        echo "  stdout: $out"
+        echo "  stderr: $err"
+    fi
+}
+# check NAME CONDITION...: a shell test on the last output.
+check() {
+    local name=$1
+    shift
+    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+expect version 0 "$sim" --version
+check version-text grep -q '^sriovsim [0-9]' <<<"$out"
+expect version-json 0 "$sim" --json version
+check version-json-tool grep -q '"tool": "sriovsim"' <<<"$out"
+expect help 0 "$sim" --help
+check help-lists-commands grep -q 'commands:' <<<"$out"
+expect help-version 0 "$sim" help version
+expect no-command 64 "$sim"
+expect unknown-command 64 "$sim" frobnicate
+check unknown-command-on-stderr grep -q "unknown command 'frobnicate'" <<<"$err"
+check unknown-command-not-on-stdout test -z "$out"
+expect bad-global-option 64 "$sim" --bogus version
+expect bad-seed 64 "$sim" --seed 12x version
+check bad-seed-message grep -q -- "--seed '12x'" <<<"$err"
+expect bad-log 64 "$sim" --log pcie=loud version
+check bad-log-message grep -q "loud" <<<"$err"
+expect version-extra-arg 64 "$sim" version extra
+expect help-unknown 64 "$sim" help nope
+if "$sim" --help | grep -q '^  bench'; then
+    expect bench-help 0 "$sim" bench --help
+    expect bench-unknown 64 "$sim" bench nope
+fi
+
+rm -f /tmp/cli_err.$$
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
