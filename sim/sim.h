@@ -97,6 +97,60 @@ void sim_diag_clear(struct sim_diag *d);
 int sim_diag_fail(struct sim_diag *d, int code, const char *fmt, ...) SIM_PRINTF(3, 4);
 
 /* ---------------------------------------------------------------------------------------------
+ * Drop causes. The correctness contract: a packet is never silently lost; every layer that
+ * drops one names the cause from this table and tells its drop sink, so that flow figures
+ * reconcile exactly (sent = delivered + dropped by cause + in flight).
+ * ------------------------------------------------------------------------------------------- */
+#define SIM_DROP_CAUSE_MAP(X)                                                                      \
+    X(RING_FULL, "ring-full", "a descriptor ring had no free slot")                                \
+    X(VMBUS_RING_FULL, "vmbus-ring-full", "the VMBus channel ring or send buffer was full")        \
+    X(POOL_EXHAUSTED, "pool-exhausted", "no packet descriptor (NBL) or buffer was free")           \
+    X(NO_FILTER_MATCH, "no-filter-match",                                                          \
+      "no receive filter matched and no default VPort took it")                                    \
+    X(SPOOF_CHECK, "spoof-check", "source MAC not owned by the sending VPort / switch port")       \
+    X(VLAN_MISMATCH, "vlan-mismatch", "VLAN tag not allowed on the port")                          \
+    X(IOMMU_FAULT, "iommu-fault", "the device's DMA was blocked by the IOMMU")                     \
+    X(SURPRISE_REMOVAL, "surprise-removal", "in flight when the function was surprise-removed")    \
+    X(FUNCTION_RESET, "function-reset", "in flight when the function was reset (FLR)")             \
+    X(LINK_DOWN, "link-down", "the physical link was down")                                        \
+    X(POLICY, "policy", "refused by a switch port policy")                                         \
+    X(NO_ROUTE, "no-route", "the switch had no port for the destination")                          \
+    X(PATH_INACTIVE, "path-inactive", "sent on a data path that was not (or no longer) active")    \
+    X(PAUSED, "paused", "the adapter was paused, halted or not yet started")                       \
+    X(MTU, "mtu", "frame longer than the port's MTU")
+
+enum sim_drop_cause {
+#define SIM_DROP_ENUM(name, word, msg) SIM_DROP_##name,
+    SIM_DROP_CAUSE_MAP(SIM_DROP_ENUM)
+#undef SIM_DROP_ENUM
+        SIM_DROP_CAUSE_COUNT
+};
+
+/* Short name ("ring-full") and message of a drop cause; "?" for anything else. */
+const char *sim_drop_cause_name(enum sim_drop_cause cause);
+const char *sim_drop_cause_message(enum sim_drop_cause cause);
+/* Parse a short name back; SIM_EINVAL if unknown. */
+int sim_drop_cause_parse(const char *name, enum sim_drop_cause *out);
+
+/* Where a component reports drops. Components take a `const struct sim_drop_sink *` (may be
+ * NULL) at creation, count drops per cause themselves, and call sim_drop_report() for each.
+ * `where` names the drop point ("h1.pf0.vport3 rx"); `frame` is the dropped frame (may be NULL
+ * when the bytes are no longer reachable, e.g. behind a blocked DMA). */
+struct sim_drop_sink {
+    void (*drop)(void *ctx, enum sim_drop_cause cause, const char *where, uint64_t packet_id,
+                 const void *frame, uint32_t len);
+    void *ctx;
+};
+
+static inline void
+sim_drop_report(const struct sim_drop_sink *sink, enum sim_drop_cause cause, const char *where,
+                uint64_t packet_id, const void *frame, uint32_t len)
+{
+    if (sink != NULL && sink->drop != NULL)
+        sink->drop(sink->ctx, cause, where, packet_id, frame, len);
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Logging: a namespace per module ("pcie", "ndis", ...), levels, quiet by default (warnings and
  * errors only). Configure with a spec such as "debug" or "pcie=trace,ndis=info,warn" (the last
  * bare level is the default for unnamed namespaces), (the CLI applies the SRIOVSIM_LOG environment

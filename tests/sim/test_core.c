@@ -232,3 +232,47 @@ Test(sim_time, format)
     cr_expect_str_eq(sim_time_format(0, buf, sizeof buf), "0.000000000s");
     cr_expect_str_eq(sim_time_format(-5, buf, sizeof buf), "-0.000000005s");
 }
+
+Test(sim_drop, causes_have_unique_names_that_parse_back)
+{
+    for (int c = 0; c < SIM_DROP_CAUSE_COUNT; c++) {
+        const char *name = sim_drop_cause_name((enum sim_drop_cause)c);
+        cr_expect_str_neq(name, "?");
+        cr_expect_str_neq(sim_drop_cause_message((enum sim_drop_cause)c), "?");
+        enum sim_drop_cause back;
+        cr_expect_eq(sim_drop_cause_parse(name, &back), 0, "%s", name);
+        cr_expect_eq((int)back, c);
+        for (int d = 0; d < c; d++)
+            cr_expect_str_neq(name, sim_drop_cause_name((enum sim_drop_cause)d));
+    }
+    enum sim_drop_cause x;
+    cr_expect_eq(sim_drop_cause_parse("nope", &x), SIM_EINVAL);
+    cr_expect_str_eq(sim_drop_cause_name(SIM_DROP_SPOOF_CHECK), "spoof-check");
+}
+
+struct drop_log {
+    int n;
+    enum sim_drop_cause cause;
+    uint64_t id;
+};
+
+static void
+drop_cb(void *ctx, enum sim_drop_cause cause, const char *where, uint64_t packet_id,
+        const void *frame, uint32_t len)
+{
+    struct drop_log *l = ctx;
+    l->n++;
+    l->cause = cause;
+    l->id = packet_id;
+}
+
+Test(sim_drop, report_reaches_the_sink_and_null_is_fine)
+{
+    struct drop_log l = {0};
+    struct sim_drop_sink sink = {drop_cb, &l};
+    sim_drop_report(&sink, SIM_DROP_IOMMU_FAULT, "vf0 tx", 77, NULL, 0);
+    sim_drop_report(NULL, SIM_DROP_RING_FULL, "x", 1, NULL, 0);
+    cr_expect_eq(l.n, 1);
+    cr_expect_eq(l.cause, SIM_DROP_IOMMU_FAULT);
+    cr_expect_eq(l.id, 77);
+}
