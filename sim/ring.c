@@ -19,6 +19,12 @@ _Static_assert(offsetof(struct sim_ring, cons) - offsetof(struct sim_ring, prod_
                    SIM_RING_CACHE_LINE,
                "producer and consumer state share no line");
 
+void
+sim_ring__copy_large(uint64_t *restrict dst, const uint64_t *restrict src, uint32_t n)
+{
+    memcpy(dst, src, (size_t)n * sizeof(*dst));
+}
+
 static bool
 count_is_valid(unsigned count)
 {
