@@ -139,7 +139,7 @@ cap__ng_open(struct cap_session *s, const char *userappl, const char *comment, s
         userappl = "sriovsim " SIM_VERSION_STRING;
     size_t ua = strlen(userappl);
     size_t cm = comment ? strlen(comment) : 0;
-    size_t total = 28 + (cm ? opt_size(cm) : 0) + opt_size(ua) + 4 + 4;
+    size_t total = 24 + (cm ? opt_size(cm) : 0) + opt_size(ua) + 4 + 4; /* + endofopt, trailer */
 
     uint8_t *start = reserve(s, total), *p = start;
     p = put32(p, NG_BT_SHB);

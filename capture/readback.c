@@ -344,6 +344,8 @@ read_file(const char *path, uint8_t **data, size_t *len, struct sim_diag *d)
     return 0;
 }
 
+static int block_next(struct cap_ng_reader *r, struct cap_ng_packet *pkt, struct sim_diag *d);
+
 int
 cap_ng_reader_open(const char *path, struct cap_ng_reader **out, struct sim_diag *d)
 {
@@ -371,6 +373,11 @@ cap_ng_reader_open(const char *path, struct cap_ng_reader **out, struct sim_diag
                             path);
         goto fail;
     }
+    /* The section header now, so that userappl and comment are known before any packet. */
+    struct cap_ng_packet unused;
+    err = block_next(r, &unused, d);
+    if (err < 0)
+        goto fail;
     *out = r;
     return 0;
 
@@ -385,90 +392,100 @@ parse_error(struct cap_ng_reader *r, struct sim_diag *d, const char *what)
     return sim_diag_fail(d, SIM_EPARSE, "pcapng: %s at offset %zu", what, r->off);
 }
 
+/* Process the block at r->off (< r->len) and step past it. Returns 1 for an EPB (*pkt filled),
+ * 0 for any other block, or a negative SIM_E* code. */
+static int
+block_next(struct cap_ng_reader *r, struct cap_ng_packet *pkt, struct sim_diag *d)
+{
+    size_t rest = r->len - r->off;
+    const uint8_t *b = r->data + r->off;
+    if (rest < 12)
+        return parse_error(r, d, "truncated block header");
+    uint32_t type = get32(b), total = get32(b + 4);
+    if (total < 12 || total % 4 != 0 || total > rest)
+        return parse_error(r, d, "bad block total length");
+    if (get32(b + total - 4) != total)
+        return parse_error(r, d, "trailing block length differs from the leading one");
+    const uint8_t *body = b + 8, *end = b + total - 4;
+    int rc = 0;
+
+    switch (type) {
+    case NG_BT_SHB:
+        if (total < 28 || get32(body) != NG_MAGIC)
+            return parse_error(r, d, "bad section header block");
+        if (get16(body + 4) != 1)
+            return parse_error(r, d, "unsupported pcapng major version");
+        if (!r->seen_shb)
+            rc = walk_options(body + 16, end, shb_opt, r);
+        r->seen_shb = true;
+        r->section_base = r->n_ifaces; /* interface ids restart in each section */
+        break;
+    case NG_BT_IDB: {
+        if (!r->seen_shb)
+            return parse_error(r, d, "interface block before a section header");
+        if (total < 20)
+            return parse_error(r, d, "short interface description block");
+        if (r->n_ifaces == r->cap_ifaces) {
+            uint32_t ncap = r->cap_ifaces ? r->cap_ifaces * 2 : 8;
+            struct ng_iface *ni = sim_realloc(SIM_TAG(cap_reader), r->ifaces, ncap * sizeof(*ni));
+            if (ni == NULL)
+                return sim_diag_fail(d, SIM_ENOMEM, "pcapng reader: out of memory");
+            r->ifaces = ni;
+            r->cap_ifaces = ncap;
+        }
+        struct ng_iface *i = &r->ifaces[r->n_ifaces++];
+        memset(i, 0, sizeof(*i));
+        i->tsresol = 6; /* the default: microseconds */
+        rc = walk_options(body + 8, end, idb_opt, i);
+        break;
+    }
+    case NG_BT_EPB: {
+        if (total < 32)
+            return parse_error(r, d, "short enhanced packet block");
+        uint32_t if_id = get32(body);
+        if (if_id >= r->n_ifaces - r->section_base)
+            return parse_error(r, d, "packet on an undeclared interface");
+        uint32_t caplen = get32(body + 12);
+        if (pad4(caplen) > (size_t)(end - (body + 20)))
+            return parse_error(r, d, "packet data runs past its block");
+        const struct ng_iface *i = &r->ifaces[r->section_base + if_id];
+        memset(pkt, 0, sizeof(*pkt));
+        pkt->interface_id = if_id;
+        pkt->interface_name = i->name ? i->name : "";
+        uint64_t ts = ((uint64_t)get32(body + 4) << 32) | get32(body + 8);
+        pkt->ts_ns = ts_to_ns(ts, i->tsresol);
+        pkt->caplen = caplen;
+        pkt->len = get32(body + 16);
+        pkt->data = body + 20;
+        struct epb_ctx c = {r, pkt};
+        rc = walk_options(body + 20 + pad4(caplen), end, epb_opt, &c);
+        if (rc == SIM_EPARSE)
+            return parse_error(r, d, "malformed packet option");
+        if (rc != 0)
+            return sim_diag_fail(d, rc, "pcapng reader: %s", sim_strerror(rc));
+        r->off += total;
+        return 1;
+    }
+    default:
+        break; /* other block types are skipped */
+    }
+    if (rc == SIM_EPARSE)
+        return parse_error(r, d, "malformed option");
+    if (rc != 0)
+        return sim_diag_fail(d, rc, "pcapng reader: %s", sim_strerror(rc));
+    r->off += total;
+    return 0;
+}
+
 int
 cap_ng_reader_next(struct cap_ng_reader *r, struct cap_ng_packet *pkt, struct sim_diag *d)
 {
     if (r == NULL || pkt == NULL)
         return sim_diag_fail(d, SIM_EINVAL, "pcapng reader: reader and packet are required");
     while (r->off < r->len) {
-        size_t rest = r->len - r->off;
-        const uint8_t *b = r->data + r->off;
-        if (rest < 12)
-            return parse_error(r, d, "truncated block header");
-        uint32_t type = get32(b), total = get32(b + 4);
-        if (total < 12 || total % 4 != 0 || total > rest)
-            return parse_error(r, d, "bad block total length");
-        if (get32(b + total - 4) != total)
-            return parse_error(r, d, "trailing block length differs from the leading one");
-        const uint8_t *body = b + 8, *end = b + total - 4;
-        int rc = 0;
-
-        switch (type) {
-        case NG_BT_SHB:
-            if (total < 28 || get32(body) != NG_MAGIC)
-                return parse_error(r, d, "bad section header block");
-            if (get16(body + 4) != 1)
-                return parse_error(r, d, "unsupported pcapng major version");
-            if (!r->seen_shb)
-                rc = walk_options(body + 16, end, shb_opt, r);
-            r->seen_shb = true;
-            r->section_base = r->n_ifaces; /* interface ids restart in each section */
-            break;
-        case NG_BT_IDB: {
-            if (!r->seen_shb)
-                return parse_error(r, d, "interface block before a section header");
-            if (total < 20)
-                return parse_error(r, d, "short interface description block");
-            if (r->n_ifaces == r->cap_ifaces) {
-                uint32_t ncap = r->cap_ifaces ? r->cap_ifaces * 2 : 8;
-                struct ng_iface *ni =
-                    sim_realloc(SIM_TAG(cap_reader), r->ifaces, ncap * sizeof(*ni));
-                if (ni == NULL)
-                    return sim_diag_fail(d, SIM_ENOMEM, "pcapng reader: out of memory");
-                r->ifaces = ni;
-                r->cap_ifaces = ncap;
-            }
-            struct ng_iface *i = &r->ifaces[r->n_ifaces++];
-            memset(i, 0, sizeof(*i));
-            i->tsresol = 6; /* the default: microseconds */
-            rc = walk_options(body + 8, end, idb_opt, i);
-            break;
-        }
-        case NG_BT_EPB: {
-            if (total < 32)
-                return parse_error(r, d, "short enhanced packet block");
-            uint32_t if_id = get32(body);
-            if (if_id >= r->n_ifaces - r->section_base)
-                return parse_error(r, d, "packet on an undeclared interface");
-            uint32_t caplen = get32(body + 12);
-            if (pad4(caplen) > (size_t)(end - (body + 20)))
-                return parse_error(r, d, "packet data runs past its block");
-            const struct ng_iface *i = &r->ifaces[r->section_base + if_id];
-            memset(pkt, 0, sizeof(*pkt));
-            pkt->interface_id = if_id;
-            pkt->interface_name = i->name ? i->name : "";
-            uint64_t ts = ((uint64_t)get32(body + 4) << 32) | get32(body + 8);
-            pkt->ts_ns = ts_to_ns(ts, i->tsresol);
-            pkt->caplen = caplen;
-            pkt->len = get32(body + 16);
-            pkt->data = body + 20;
-            struct epb_ctx c = {r, pkt};
-            rc = walk_options(body + 20 + pad4(caplen), end, epb_opt, &c);
-            if (rc == SIM_EPARSE)
-                return parse_error(r, d, "malformed packet option");
-            if (rc != 0)
-                return sim_diag_fail(d, rc, "pcapng reader: %s", sim_strerror(rc));
-            r->off += total;
-            return 1;
-        }
-        default:
-            break; /* other block types are skipped */
-        }
-        if (rc == SIM_EPARSE)
-            return parse_error(r, d, "malformed option");
+        int rc = block_next(r, pkt, d);
         if (rc != 0)
-            return sim_diag_fail(d, rc, "pcapng reader: %s", sim_strerror(rc));
-        r->off += total;
+            return rc;
     }
     return 0;
 }
