@@ -22,9 +22,9 @@
  *   - The hypervisor (hv/, vstack/) owns IOMMU domains: create, attach RIDs, map guest-physical
  *     ranges onto host memory.
  *
- * Threading: every function here belongs to the scheduler's loop thread (scenario mode). In
- * bench mode only pcie_dma_read/pcie_dma_write may run on other threads, and only while no
- * map/unmap/attach/detach/remove runs concurrently (the bench sets its mappings up first).
+ * Threading: every function here belongs to the scheduler's loop thread. (The IOTLB and the
+ * counters are not atomic; a bench that runs device code on other threads must translate its
+ * buffers once on the loop thread with pcie_iommu_translate and use the host pointers.)
  *
  * Return codes common to the whole API: 0 on success; SIM_EINVAL for malformed arguments;
  * SIM_ENODEV when the function addressed is absent, surprise-removed, in FLR or not yet ready
