@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * request.c — NDIS_OID_REQUEST initialisation and the OID trace (a ring of request,
+ * completion and status-indication records that tests, `expect oid-sequence` and users read).
+ *
+ * Windows counterpart: filling an NDIS_OID_REQUEST before NdisOidRequest, and the OID
+ * tracing of ndis.sys (WPP / !ndiskd.oidtrace), whose lines our format imitates.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "ndis_int.h"
+
+SIM_ALLOC_TAG_DEFINE(ndis_trace);
+
+void
+ndis__copy_name(char *dst, const char *src)
+{
+    if (src == NULL)
+        src = "";
+    size_t n = strlen(src);
+    if (n > NDIS_NAME_MAX - 1)
+        n = NDIS_NAME_MAX - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+uint32_t
+ndis__input_length(const struct ndis_oid_request *req)
+{
+    return req->request_type == NDIS_REQUEST_METHOD ? req->input_buffer_length
+                                                    : req->information_buffer_length;
+}
+
+void
+ndis_oid_request_init(struct ndis_oid_request *req, const char *requester,
+                      enum ndis_request_type type, ndis_oid_t oid, void *buf, uint32_t len)
+{
+    memset(req, 0, sizeof *req);
+    ndis_objhdr_init(&req->header, NDIS_OBJECT_TYPE_OID_REQUEST, NDIS_OID_REQUEST_REVISION_2,
+                     (uint16_t)NDIS_SIZEOF_OID_REQUEST_REVISION_2);
+    req->request_type = type;
+    req->oid = oid;
+    req->information_buffer = buf;
+    req->information_buffer_length = len;
+    if (type == NDIS_REQUEST_METHOD)
+        req->input_buffer_length = len;
+    ndis__copy_name(req->requester, requester);
+    req->priv.state = NDIS_OID_REQUEST_IDLE;
+}
+
+void
+ndis_oid_request_init_method(struct ndis_oid_request *req, const char *requester, ndis_oid_t oid,
+                             void *buf, uint32_t in_len, uint32_t out_len)
+{
+    ndis_oid_request_init(req, requester, NDIS_REQUEST_METHOD, oid, buf, out_len);
+    req->input_buffer_length = in_len;
+}
+
+/* ---- the trace ---------------------------------------------------------------------------- */
+
+/* Invariant: records[(head + i) % capacity] for i < count are held, oldest first; the newest
+ * has sequence number next_seq - 1. */
+struct ndis_trace {
+    struct ndis_trace_record *records;
+    size_t capacity;
+    size_t head;
+    size_t count;
+    uint64_t next_seq;
+    uint64_t dropped;
+};
+
+int
+ndis_trace_create(size_t capacity, struct ndis_trace **out)
+{
+    if (out == NULL || capacity == 0)
+        return SIM_EINVAL;
+    *out = NULL;
+    struct ndis_trace *t = sim_calloc(SIM_TAG(ndis_trace), 1, sizeof *t);
+    if (t == NULL)
+        return SIM_ENOMEM;
+    t->records = sim_calloc(SIM_TAG(ndis_trace), capacity, sizeof *t->records);
+    if (t->records == NULL)
+        goto free_trace;
+    t->capacity = capacity;
+    *out = t;
+    return 0;
+free_trace:
+    sim_free(t);
+    return SIM_ENOMEM;
+}
+
+void
+ndis_trace_destroy(struct ndis_trace *t)
+{
+    if (t == NULL)
+        return;
+    sim_free(t->records);
+    sim_free(t);
+}
+
+static struct ndis_trace_record *
+trace_append(struct ndis_trace *t)
+{
+    size_t slot;
+    if (t->count == t->capacity) {
+        slot = t->head;
+        t->head = (t->head + 1) % t->capacity;
+        t->dropped++;
+    } else {
+        slot = (t->head + t->count) % t->capacity;
+        t->count++;
+    }
+    struct ndis_trace_record *r = &t->records[slot];
+    memset(r, 0, sizeof *r);
+    r->seq = t->next_seq++;
+    return r;
+}
+
+void
+ndis__trace_request(struct ndis_trace *t, const struct ndis_miniport *mp,
+                    const struct ndis_oid_request *req, enum ndis_trace_phase phase)
+{
+    if (t == NULL)
+        return;
+    struct ndis_trace_record *r = trace_append(t);
+    r->time_ns = sim_sched_now(mp->sched);
+    r->phase = phase;
+    ndis__copy_name(r->requester, req->requester);
+    ndis__copy_name(r->target, mp->name);
+    r->oid = req->oid;
+    r->request_type = req->request_type;
+    r->length = req->request_type == NDIS_REQUEST_METHOD ? req->input_buffer_length
+                                                         : req->information_buffer_length;
+    if (phase == NDIS_TRACE_COMPLETION) {
+        r->status = req->status;
+        r->bytes_written = req->bytes_written;
+        r->bytes_read = req->bytes_read;
+        r->bytes_needed = req->bytes_needed;
+        r->rule = req->rule;
+        r->fault = req->priv.fault;
+    } else {
+        r->status = NDIS_STATUS_PENDING;
+    }
+}
+
+void
+ndis__trace_indication(struct ndis_trace *t, const struct ndis_miniport *mp,
+                       const struct ndis_status_indication *ind)
+{
+    if (t == NULL)
+        return;
+    struct ndis_trace_record *r = trace_append(t);
+    r->time_ns = sim_sched_now(mp->sched);
+    r->phase = NDIS_TRACE_INDICATION;
+    ndis__copy_name(r->requester, mp->name);
+    ndis__copy_name(r->target, "bound protocols");
+    r->status = ind->status_code;
+    r->length = ind->status_buffer_size;
+}
+
+/* i < t->count */
+static const struct ndis_trace_record *
+rec_at(const struct ndis_trace *t, size_t i)
+{
+    return &t->records[(t->head + i) % t->capacity];
+}
+
+size_t
+ndis_trace_count(const struct ndis_trace *t)
+{
+    return t != NULL ? t->count : 0;
+}
+
+uint64_t
+ndis_trace_dropped(const struct ndis_trace *t)
+{
+    return t != NULL ? t->dropped : 0;
+}
+
+const struct ndis_trace_record *
+ndis_trace_at(const struct ndis_trace *t, size_t i)
+{
+    if (t == NULL || i >= t->count)
+        return NULL;
+    return &t->records[(t->head + i) % t->capacity];
+}
+
+void
+ndis_trace_clear(struct ndis_trace *t)
+{
+    if (t == NULL)
+        return;
+    t->head = 0;
+    t->count = 0;
+    t->dropped = 0;
+}
+
+uint64_t
+ndis_trace_mark(const struct ndis_trace *t)
+{
+    return t != NULL ? t->next_seq : 0;
+}
+
+size_t
+ndis_trace_oid_sequence(const struct ndis_trace *t, uint64_t mark, const char *target,
+                        enum ndis_trace_phase phase, ndis_oid_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ndis_trace_count(t); i++) {
+        const struct ndis_trace_record *r = rec_at(t, i);
+        if (r->seq < mark || r->phase != phase)
+            continue;
+        if (target != NULL && strcmp(target, r->target) != 0)
+            continue;
+        if (out != NULL && n < max)
+            out[n] = r->oid;
+        n++;
+    }
+    return n;
+}
+
+const struct ndis_trace_record *
+ndis_trace_last_completion(const struct ndis_trace *t, const char *target, ndis_oid_t oid)
+{
+    for (size_t i = ndis_trace_count(t); i-- > 0;) {
+        const struct ndis_trace_record *r = rec_at(t, i);
+        if (r->phase == NDIS_TRACE_COMPLETION && r->oid == oid &&
+            (target == NULL || strcmp(target, r->target) == 0))
+            return r;
+    }
+    return NULL;
+}
+
+int
+ndis_trace_format(const struct ndis_trace_record *r, char *buf, size_t len)
+{
+    char tbuf[32], sbuf[16], obuf[16];
+    sim_time_format(r->time_ns, tbuf, sizeof tbuf);
+    const char *status = ndis_status_str(r->status, sbuf, sizeof sbuf);
+    if (r->phase == NDIS_TRACE_INDICATION)
+        return snprintf(buf, len, "t=%s %s -> %s  INDICATE %s (0x%08" PRIX32 ") size=%" PRIu32,
+                        tbuf, r->requester, r->target, status, r->status, r->length);
+    const char *oid = ndis_oid_name(r->oid);
+    if (oid == NULL) {
+        snprintf(obuf, sizeof obuf, "OID_%08" PRIX32, r->oid);
+        oid = obuf;
+    }
+    if (r->phase == NDIS_TRACE_REQUEST)
+        return snprintf(buf, len, "t=%s %s <- %s  %s %s (0x%08" PRIX32 ") len=%" PRIu32, tbuf,
+                        r->target, r->requester, ndis_request_type_name(r->request_type), oid,
+                        r->oid, r->length);
+    return snprintf(buf, len,
+                    "t=%s %s <- %s  %s %s (0x%08" PRIX32 ") -> %s written=%" PRIu32 " read=%" PRIu32
+                    " needed=%" PRIu32 "%s%s%s",
+                    tbuf, r->target, r->requester, ndis_request_type_name(r->request_type), oid,
+                    r->oid, status, r->bytes_written, r->bytes_read, r->bytes_needed,
+                    r->fault ? " (injected fault)" : "", r->rule != NULL ? " rule: " : "",
+                    r->rule != NULL ? r->rule : "");
+}
+
+void
+ndis_trace_dump(const struct ndis_trace *t, FILE *out)
+{
+    char line[512];
+    for (size_t i = 0; i < ndis_trace_count(t); i++) {
+        ndis_trace_format(rec_at(t, i), line, sizeof line);
+        fprintf(out, "%s\n", line);
+    }
+}
