@@ -112,8 +112,9 @@ uint64_t cap_packet_id_next(struct cap_registry *r);
  * registry ("vm1.synthetic"); description: free text up to CAP_DESC_MAX bytes, may be NULL
  * ("NetVSC synthetic path (VMBus) in vm1"). If a session is open and selects the name, the
  * point starts recording at once.
- * Returns 0, SIM_EINVAL (bad name/description), SIM_EEXIST (name taken), SIM_ENOMEM, or
- * SIM_EIO (the session could not open this point's pcap file); the reason is in d. */
+ * Returns 0, SIM_EINVAL (bad name/description), SIM_EEXIST (name taken) or SIM_ENOMEM, with the
+ * reason in d. If the session cannot open this point's pcap file, the point is still created
+ * (not recording) and the session keeps the SIM_EIO for cap_session_close(). */
 int cap_point_create(struct cap_registry *r, const char *name, const char *description,
                      struct cap_point **out, struct sim_diag *d);
 /* Unregister and free a point (the object it observed went away). Its interface stays in an
@@ -172,8 +173,9 @@ struct cap_session_opts {
 int cap_session_create(struct cap_registry *r, const struct cap_session_opts *opts,
                        struct cap_session **out, struct sim_diag *d);
 /* Flush and close every file, stop recording every point, free the session. Returns 0, or
- * SIM_EIO if any write, flush or close failed (the first failure's reason is in d); the
- * session is freed either way. NULL returns 0. */
+ * SIM_EIO if any open, write, flush or close failed (the first failure's reason is in d); the
+ * session is freed either way. After the first failure the session writes nothing more (taps
+ * count as failed_packets), so one error is reported once, not per packet. NULL returns 0. */
 int cap_session_close(struct cap_session *s, struct sim_diag *d);
 /* Write buffered packets to the file(s) now. Returns 0 or SIM_EIO (reason in d). */
 int cap_session_flush(struct cap_session *s, struct sim_diag *d);

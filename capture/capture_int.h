@@ -96,7 +96,11 @@ struct cap_session {
     ((size_t)28 + CAP_SNAPLEN_MAX + 3 + 8 + 12 + 8 + 4 + CAP_COMMENT_MAX + 1 + 4 + 4)
 
 /* session.c */
-int cap__session_bind_point(struct cap_session *s, struct cap_point *p, struct sim_diag *d);
+/* Bind p to its interface if the selection matches, creating the interface (IDB or file) on
+ * first use. joining: p is being created during the session (then a file that cannot be opened
+ * is latched as the session's error instead of failing the point). */
+int cap__session_bind_point(struct cap_session *s, struct cap_point *p, bool joining,
+                            struct sim_diag *d);
 void cap__session_unbind_point(struct cap_point *p);
 void cap__session_record_error(struct cap_session *s, const char *fmt, ...) SIM_PRINTF(2, 3);
 void cap__iface_tap(struct cap_iface *ifc, sim_time_t time_ns, enum cap_dir dir, uint64_t packet_id,

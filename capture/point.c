@@ -128,7 +128,7 @@ cap_point_create(struct cap_registry *r, const char *name, const char *descripti
 
     int err = 0;
     if (r->session != NULL) {
-        err = cap__session_bind_point(r->session, p, d);
+        err = cap__session_bind_point(r->session, p, true, d);
         if (err != 0)
             goto free_point;
     }

@@ -211,16 +211,29 @@ iface_add(struct cap_session *s, struct cap_point *p, struct sim_diag *d)
 }
 
 int
-cap__session_bind_point(struct cap_session *s, struct cap_point *p, struct sim_diag *d)
+cap__session_bind_point(struct cap_session *s, struct cap_point *p, bool joining,
+                        struct sim_diag *d)
 {
     if (!selection_matches(s->points, p->name))
         return 0;
     struct cap_iface *ifc = iface_find(s, p->name);
-    if (ifc == NULL)
-        return iface_add(s, p, d); /* binds on success */
-    ifc->point = p;
-    p->iface = ifc;
-    return 0;
+    if (ifc != NULL) {
+        ifc->point = p;
+        p->iface = ifc;
+        return 0;
+    }
+    struct sim_diag local;
+    sim_diag_clear(&local);
+    int err = iface_add(s, p, &local); /* binds on success */
+    if (err == SIM_EIO && joining) {
+        /* A point appearing mid-run must not fail the simulated object it observes because a
+         * capture file cannot be opened: the point exists unrecorded and close() reports it. */
+        cap__session_record_error(s, "%s", local.reason);
+        return 0;
+    }
+    if (err != 0 && d != NULL)
+        *d = local;
+    return err;
 }
 
 void
@@ -442,7 +455,7 @@ cap_session_create(struct cap_registry *r, const struct cap_session_opts *opts,
 
     r->session = s;
     for (size_t i = 0; i < r->n_points; i++) {
-        err = cap__session_bind_point(s, r->points[i], d);
+        err = cap__session_bind_point(s, r->points[i], false, d);
         if (err != 0)
             goto shutdown;
     }

@@ -754,11 +754,11 @@ static int
 walk_file(const char *path, int *packets, struct sim_diag *d)
 {
     struct cap_ng_reader *ng;
+    *packets = 0;
     int rc = cap_ng_reader_open(path, &ng, d);
     if (rc != 0)
         return rc;
     struct cap_ng_packet pk;
-    *packets = 0;
     while ((rc = cap_ng_reader_next(ng, &pk, d)) == 1)
         (*packets)++;
     cap_ng_reader_close(ng);
