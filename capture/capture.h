@@ -197,7 +197,8 @@ int cap_session_point_stats(const struct cap_session *s, const char *name, struc
 void cap_session_totals(const struct cap_session *s, struct cap_stats *out);
 /* Number of interfaces (pcapng IDBs / pcap files) the session has opened so far. */
 uint32_t cap_session_interface_count(const struct cap_session *s);
-/* Counters of p in the registry's open session. Returns 0 or SIM_ESTATE (p not recorded). */
+/* Counters of p in the registry's open session. Returns 0, SIM_ESTATE (p not recorded) or
+ * SIM_EINVAL (NULL argument). */
 int cap_point_stats(const struct cap_point *p, struct cap_stats *out);
 /* The file a pcap-format session writes for `point_name` ("<prefix>-<point>.pcap") into buf
  * (pcapng: the single file). Returns 0, SIM_ENOENT or SIM_ERANGE (buf too small). */
