@@ -87,13 +87,14 @@
 /* =============================================================================================
  * 3. Common registers (PF and VF BAR0)
  * =========================================================================================== */
-#define NIC_REG_ID           0x0000      /* RO: NIC_ID_MAGIC */
-#define NIC_ID_MAGIC         0x53524e31u /* "SRN1" */
-#define NIC_REG_STATUS       0x0004      /* RO */
-#define NIC_STATUS_LINK_UP   0x00000001u /* physical link up (carrier and admin up) */
-#define NIC_STATUS_SWITCH_ON 0x00000002u /* NIC switch created (PF view; VFs: their VPort exists)  \
-                                          */
-#define NIC_STATUS_IS_VF 0x00000004u     /* this BAR belongs to a VF */
+#define NIC_REG_ID         0x0000      /* RO: NIC_ID_MAGIC */
+#define NIC_ID_MAGIC       0x53524e31u /* "SRN1" */
+#define NIC_REG_STATUS     0x0004      /* RO */
+#define NIC_STATUS_LINK_UP 0x00000001u /* physical link up (carrier and admin up) */
+#define NIC_STATUS_SWITCH_ON                                                                       \
+    0x00000002u                      /* NIC switch created (PF view; VFs: their VPort exists)      \
+                                      */
+#define NIC_STATUS_IS_VF 0x00000004u /* this BAR belongs to a VF */
 #define NIC_STATUS_RESET_DONE                                                                      \
     0x00000008u                   /* VF: set after an FLR / VF_RESET until it is W1C'd             \
                                      through NIC_REG_STATUS_CLR (models ixgbe RSTD) */
