@@ -40,6 +40,9 @@ extern "C" {
 
 struct nic;
 
+/* Allocation tag of everything nic/ allocates, for leak checks: sim_alloc_live(SIM_TAG(nic)). */
+SIM_ALLOC_TAG_DECLARE(nic);
+
 /* Creation parameters. Zero fields get the defaults noted. */
 struct nic_config {
     uint16_t rid;            /* PF RID (required; VF RIDs follow at offset 0x80, stride 2) */

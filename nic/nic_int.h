@@ -13,7 +13,6 @@
 #include "sim/ring.h"
 
 SIM_LOG_NS_DECLARE(nic);
-SIM_ALLOC_TAG_DECLARE(nic);
 
 #define NIC_NAME_MAX  48
 #define NIC_WHERE_MAX 64
