@@ -26,8 +26,9 @@ typedef uint32_t ndis_status_t;
 #define NDIS_STATUS_LINK_STATE       ((ndis_status_t)0x40010017u) /* ndis.h copies, not §2.3 */
 #define NDIS_STATUS_BUSY                                                                           \
     ((ndis_status_t)0x80000011u) /* = STATUS_DEVICE_BUSY (§2.3 names it; value: ntstatus.h) */
-#define NDIS_STATUS_FAILURE           ((ndis_status_t)0xC0000001u) /* = STATUS_UNSUCCESSFUL */
-#define NDIS_STATUS_INVALID_PARAMETER ((ndis_status_t)0xC000000Du) /* = STATUS_INVALID_PARAMETER   \
+#define NDIS_STATUS_FAILURE ((ndis_status_t)0xC0000001u) /* = STATUS_UNSUCCESSFUL */
+#define NDIS_STATUS_INVALID_PARAMETER                                                              \
+    ((ndis_status_t)0xC000000Du)                                   /* = STATUS_INVALID_PARAMETER   \
                                                                     */
 #define NDIS_STATUS_RESOURCES         ((ndis_status_t)0xC000009Au) /* = STATUS_INSUFFICIENT_RESOURCES */
 #define NDIS_STATUS_NOT_SUPPORTED     ((ndis_status_t)0xC00000BBu) /* = STATUS_NOT_SUPPORTED */
