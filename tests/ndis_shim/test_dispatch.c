@@ -840,3 +840,24 @@ Test(ndis_dispatch, miniport_config_is_validated)
     c.nic_switch_caps.header.revision = 1;
     cr_assert_eq(ndis_miniport_create(&c, &mp, &d), SIM_EINVAL);
 }
+
+Test(ndis_dispatch, submit_oom_never_runs_the_callback)
+{
+    /* The first dispatch event grows the scheduler's heap: fail that allocation. */
+    struct done_log log = {0};
+    struct ndis_oid_request r;
+    struct sim_diag d = {0};
+    ndis_oid_request_init(&r, "x", NDIS_REQUEST_SET_INFORMATION, OID_SWITCH_NIC_UPDATED, NULL, 0);
+    r.data = &log;
+    sim_alloc_fail_nth(0);
+    int err = ndis_oid_request_submit(fx.nic, &r, done_cb, &d);
+    sim_alloc_fail_nth(-1);
+    cr_assert_eq(err, SIM_ENOMEM, "%s", d.reason);
+    cr_assert_eq(ndis_miniport_queue_depth(fx.nic), 0);
+    sim_sched_run(fx.s, SIM_TIME_NEVER);
+    cr_assert_eq(log.calls, 0);
+    cr_assert_eq(fx.nic_drv.oid_calls, 0);
+    cr_assert_eq(ndis_oid_request_submit(fx.nic, &r, done_cb, &d), 0, "the request is reusable");
+    sim_sched_run(fx.s, SIM_TIME_NEVER);
+    cr_assert_eq(log.calls, 1);
+}
