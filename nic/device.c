@@ -42,7 +42,7 @@ void
 nic__fire(struct nic_fn *fn, uint16_t vector)
 {
     struct nic *nic = fn->nic;
-    if (nic->poll_mode || fn->pcie == NULL)
+    if (fn->pcie == NULL)
         return;
     /* SIM_ESTATE (MSI-X disabled) and SIM_ENODEV are counted by the fabric. */
     (void)pcie_msix_fire(nic->fabric, nic__fn_rid(fn), vector);

@@ -175,7 +175,8 @@ static void
 nic_qp_irq(struct nic_qp *qp, uint32_t cause)
 {
     qp->cause |= cause;
-    if (qp->ctrl & NIC_QP_CTRL_IRQ) {
+    /* Poll mode (bench): the driver polls its rings; no data-path interrupts. */
+    if ((qp->ctrl & NIC_QP_CTRL_IRQ) && !qp->fn->nic->poll_mode) {
         uint16_t base = qp->fn->vf_index < 0 ? NIC_PF_VEC_QP_BASE : NIC_VF_VEC_QP_BASE;
         nic__fire(qp->fn, (uint16_t)(base + qp->index));
     }
