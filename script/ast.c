@@ -343,9 +343,9 @@ int
 scn__value_convert(enum scn_type type, const char *text, const char *const *words,
                    struct scn_value *out, char *why, size_t why_len)
 {
+    memset(out, 0, sizeof *out);
     out->type = type;
     out->text = text;
-    out->is_word = false;
     int rc;
     bool bad_unit;
     switch (type) {
@@ -697,6 +697,16 @@ fmt_value(struct sbuf *b, const struct scn_value *v)
             sb_printf(b, ",");
         fmt_one(b, &v->items[i]);
     }
+}
+
+char *
+scn__time_text(sim_time_t ns, char *buf, size_t len)
+{
+    struct sbuf b = {buf, len, 0};
+    if (len > 0)
+        buf[0] = '\0';
+    fmt_duration(&b, ns);
+    return buf;
 }
 
 char *

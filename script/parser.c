@@ -145,9 +145,20 @@ usage_text(char *buf, size_t len, const struct scn_verb_spec *spec)
     if (spec->flags & SCN_V_CONDITION && o < len)
         o += (size_t)snprintf(buf + o, len - o, " CONDITION");
     for (size_t i = 0; i < spec->n_keys && o < len; i++) {
-        bool req = spec->keys[i].flags & SCN_P_REQUIRED;
-        o += (size_t)snprintf(buf + o, len - o, req ? " %s=%s" : " [%s=%s]", spec->keys[i].name,
-                              scn_type_name(spec->keys[i].type));
+        const struct scn_param *k = &spec->keys[i];
+        bool req = k->flags & SCN_P_REQUIRED;
+        char ty[128];
+        if (k->type == SCN_T_ENUM || (k->type == SCN_T_NAME && k->words != NULL)) {
+            size_t t = 0;
+            ty[0] = '\0';
+            if (k->type == SCN_T_NAME)
+                t += (size_t)snprintf(ty, sizeof ty, "NAME");
+            for (size_t w = 0; k->words[w] != NULL && t < sizeof ty; w++)
+                t += (size_t)snprintf(ty + t, sizeof ty - t, "%s%s", t ? "|" : "", k->words[w]);
+        } else {
+            snprintf(ty, sizeof ty, "%s", k->type == SCN_T_NAME ? "NAME" : scn_type_name(k->type));
+        }
+        o += (size_t)snprintf(buf + o, len - o, req ? " %s=%s" : " [%s=%s]", k->name, ty);
     }
 }
 
@@ -300,6 +311,13 @@ resolve(struct parser *P, const struct scn_tok *t, const char *name, unsigned ki
     }
     char pf[128];
     uint64_t idx;
+    if (!(kinds & SCN_OBJ_VF) && split_vf(name, pf, sizeof pf, &idx)) {
+        struct sym *p = sym_find(P, pf);
+        if (p != NULL && p->kind == SCN_OBJ_PF && idx < p->total_vfs) {
+            perr(P, t, "'%s' is a VF, expected %s %s", name, a_an(want), want);
+            return 0;
+        }
+    }
     if ((kinds & SCN_OBJ_VF) && split_vf(name, pf, sizeof pf, &idx)) {
         struct sym *p = sym_find(P, pf);
         if (p != NULL && p->kind == SCN_OBJ_PF) {
@@ -662,6 +680,10 @@ split_items(struct parser *P, const struct scn_tok *toks, size_t n, size_t i, st
         const struct scn_tok *t = &toks[i];
         if (t->kind == SCN_TOK_WORD && i + 1 < n && toks[i + 1].kind == SCN_TOK_OP &&
             toks[i + 1].op == SCN_OP_NONE) {
+            if (toks[i + 1].space_before || (i + 2 < n && toks[i + 2].space_before)) {
+                perr(P, &toks[i + 1], "unexpected '=': write key=value without spaces");
+                return false;
+            }
             if (i + 2 >= n ||
                 (toks[i + 2].kind != SCN_TOK_WORD && toks[i + 2].kind != SCN_TOK_STRING)) {
                 perr(P, &toks[i + 1], "missing value after '%s='", t->text);
@@ -1317,7 +1339,7 @@ parse_condition(struct parser *P, const struct scn_verb_spec *spec, const struct
             goto out;
         }
         struct sym *s = sym_find(P, subj);
-        if (s == NULL) {
+        {
             /* "h1.pf0.present": point at the pci form. */
             const char *d2 = strrchr(form, '.');
             char whole[160];
@@ -1329,7 +1351,7 @@ parse_condition(struct parser *P, const struct scn_verb_spec *spec, const struct
                 char pfn[128];
                 uint64_t idx;
                 if ((s2 != NULL && s2->kind == SCN_OBJ_PF) ||
-                    split_vf(whole, pfn, sizeof pfn, &idx)) {
+                    (s2 == NULL && split_vf(whole, pfn, sizeof pfn, &idx))) {
                     perr(P, t0, "'%s' is a PCI function: write 'expect pci %s %s ...'", whole,
                          whole, d2 + 1);
                     goto out;
@@ -1449,10 +1471,10 @@ parse_time_prefix(struct parser *P, const struct scn_tok *toks, size_t n, struct
     }
     ts->form = rel1 ? SCN_TIME_REL : SCN_TIME_ABS;
     if (n > 1 && toks[1].kind == SCN_TOK_TILDE) {
-        if (n < 3 || toks[2].kind != SCN_TOK_WORD) {
+        if (n < 3 || !looks_like_time(&toks[2]) || toks[2].space_before) {
             perr(P, &toks[1], "a time range needs an end time after '~', e.g. 2s~2.1s");
             *ok = false;
-            return 2;
+            return n < 3 || looks_like_time(&toks[2]) ? 2 : n;
         }
         bool rel2;
         if (!time_word(P, &toks[2], &rel2, &ts->t2)) {
@@ -1468,7 +1490,7 @@ parse_time_prefix(struct parser *P, const struct scn_tok *toks, size_t n, struct
         if (ts->t2 < ts->t1) {
             char a[32], b[32];
             perr(P, &toks[2], "time range ends (%s) before it starts (%s)",
-                 sim_time_format(ts->t2, b, sizeof b), sim_time_format(ts->t1, a, sizeof a));
+                 scn__time_text(ts->t2, b, sizeof b), scn__time_text(ts->t1, a, sizeof a));
             *ok = false;
             return 3;
         }
@@ -1498,13 +1520,13 @@ resolve_time(struct parser *P, const struct scn_verb_spec *spec, const struct ti
                 perr(P, tt,
                      "time %s may come before the wait-until at line %u ends (it can last until "
                      "%s); use a relative time (+...) or a time >= %s",
-                     sim_time_format(ts->t1, a, sizeof a), P->anchor_line,
-                     sim_time_format(P->prev, b, sizeof b), b);
+                     scn__time_text(ts->t1, a, sizeof a), P->anchor_line,
+                     scn__time_text(P->prev, b, sizeof b), b);
             else
                 perr(P, tt,
                      "time %s is earlier than the previous statement's time %s (line %u): times "
                      "never go backwards",
-                     sim_time_format(ts->t1, a, sizeof a), sim_time_format(P->prev, b, sizeof b),
+                     scn__time_text(ts->t1, a, sizeof a), scn__time_text(P->prev, b, sizeof b),
                      P->prev_line);
             return false;
         }
@@ -1543,7 +1565,7 @@ resolve_time(struct parser *P, const struct scn_verb_spec *spec, const struct ti
         perr(P, tt,
              "'%s' sets up the topology and must run at t=0, before the first timed statement "
              "(it would run at %s)",
-             scn_verb_name(spec->verb), sim_time_format(st->time_ns, a, sizeof a));
+             scn_verb_name(spec->verb), scn__time_text(st->time_ns, a, sizeof a));
         return false;
     }
 
@@ -1829,12 +1851,26 @@ scn_program_parse_file(const char *path, const struct scn_parse_opts *opts,
         fail = errno == ENOENT ? SIM_ENOENT : SIM_EIO;
         snprintf(reason, sizeof reason, "cannot open: %s", strerror(errno));
     } else {
-        buf = sim_alloc(SIM_TAG(scn_parse), SCN_MAX_FILE_SIZE + 1);
-        if (buf == NULL) {
-            fclose(f);
-            return SIM_ENOMEM;
+        size_t cap = 0;
+        for (;;) {
+            if (len == cap) {
+                if (cap > SCN_MAX_FILE_SIZE)
+                    break;
+                size_t ncap = cap ? cap * 2 : 65536;
+                char *nb = sim_realloc(SIM_TAG(scn_parse), buf, ncap);
+                if (nb == NULL) {
+                    sim_free(buf);
+                    fclose(f);
+                    return SIM_ENOMEM;
+                }
+                buf = nb;
+                cap = ncap;
+            }
+            size_t got = fread(buf + len, 1, cap - len, f);
+            len += got;
+            if (got == 0)
+                break;
         }
-        len = fread(buf, 1, SCN_MAX_FILE_SIZE + 1, f);
         if (ferror(f)) {
             fail = SIM_EIO;
             snprintf(reason, sizeof reason, "cannot read: %s", strerror(errno));

@@ -194,6 +194,9 @@ const struct scn_event_spec *scn__event_spec(size_t i);
 int scn__value_convert(enum scn_type type, const char *text, const char *const *words,
                        struct scn_value *out, char *why, size_t why_len);
 
+/* A time or duration in its shortest exact form ("500ms", "1s", "1500us"), for messages. */
+char *scn__time_text(sim_time_t ns, char *buf, size_t len);
+
 /* Word sets shared between the schema and the checker. */
 extern const char *const scn__bool_words[];
 
