@@ -120,6 +120,23 @@ vf_has_vport(const struct ndis_miniport *mp, uint16_t vf_id)
     return false;
 }
 
+static uint32_t
+vport_filter_count(const struct ndis_miniport *mp, uint32_t vport_id)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < mp->filter_slots; i++)
+        n += mp->filters[i].used && mp->filters[i].vport_id == vport_id;
+    return n;
+}
+
+static struct ndis_filter_entry *
+filter_entry(struct ndis_miniport *mp, uint32_t filter_id)
+{
+    if (filter_id == 0 || filter_id > mp->filter_slots || !mp->filters[filter_id - 1].used)
+        return NULL;
+    return &mp->filters[filter_id - 1];
+}
+
 ndis_status_t
 ndis__preprocess(struct ndis_miniport *mp, struct ndis_oid_request *req)
 {
@@ -157,6 +174,10 @@ ndis__preprocess(struct ndis_miniport *mp, struct ndis_oid_request *req)
             if (mp->vports[i].used)
                 return reject(req, NDIS_STATUS_INVALID_PARAMETER,
                               "DELETE_SWITCH while a non-default VPort exists (INFERRED status)");
+        for (uint32_t i = 0; i < mp->filter_slots; i++)
+            if (mp->filters[i].used)
+                return reject(req, NDIS_STATUS_INVALID_PARAMETER,
+                              "DELETE_SWITCH while a receive filter is set (INFERRED status)");
         return NDIS_STATUS_SUCCESS;
     }
     case OID_NIC_SWITCH_ALLOCATE_VF: {
@@ -219,6 +240,10 @@ ndis__preprocess(struct ndis_miniport *mp, struct ndis_oid_request *req)
                           "DELETE_VPORT: the default VPort is deleted only by DELETE_SWITCH");
         if (vport_entry(mp, p.vport_id) == NULL)
             return reject(req, NDIS_STATUS_INVALID_PARAMETER, "DELETE_VPORT: no such VPortId");
+        if (vport_filter_count(mp, p.vport_id) != 0)
+            return reject(req, NDIS_STATUS_INVALID_PARAMETER,
+                          "DELETE_VPORT: clear or move the VPort's receive filters first "
+                          "(INFERRED status)");
         return NDIS_STATUS_SUCCESS;
     }
     case OID_NIC_SWITCH_VPORT_PARAMETERS: {
@@ -244,6 +269,48 @@ ndis__preprocess(struct ndis_miniport *mp, struct ndis_oid_request *req)
         if (vport_entry(mp, p.source_vport_id) == NULL || vport_entry(mp, p.dest_vport_id) == NULL)
             return reject(req, NDIS_STATUS_INVALID_PARAMETER,
                           "MOVE_FILTER: source or destination VPort does not exist");
+        struct ndis_filter_entry *f = filter_entry(mp, p.filter_id);
+        if (f == NULL || f->vport_id != p.source_vport_id)
+            return reject(req, NDIS_STATUS_INVALID_PARAMETER,
+                          "MOVE_FILTER: FilterId is not set on the source VPort");
+        return NDIS_STATUS_SUCCESS;
+    }
+    case OID_RECEIVE_FILTER_SET_FILTER: {
+        /* NDIS verifies, then assigns a FilterId unique on the adapter (§4.2). Checked once the
+         * NIC switch exists (SR-IOV mode); before that the request goes to the miniport as is. */
+        if (!mp->switch_created)
+            return NDIS_STATUS_SUCCESS;
+        struct ndis_receive_filter_parameters *p = buf;
+        uint32_t vport = req->priv.revision >= NDIS_RECEIVE_FILTER_PARAMETERS_REVISION_2
+                             ? p->vport_id
+                             : NDIS_DEFAULT_VPORT_ID;
+        if (p->filter_id != NDIS_DEFAULT_RECEIVE_FILTER_ID)
+            return reject(req, NDIS_STATUS_INVALID_PARAMETER,
+                          "SET_FILTER: FilterId must be NDIS_DEFAULT_RECEIVE_FILTER_ID on input");
+        if (p->queue_id != NDIS_DEFAULT_RECEIVE_QUEUE_ID)
+            return reject(req, NDIS_STATUS_INVALID_PARAMETER,
+                          "SET_FILTER: only the default queue of a VPort is supported");
+        if (p->requested_filter_id_bit_count != 0)
+            return reject(req, NDIS_STATUS_INVALID_PARAMETER,
+                          "SET_FILTER: RequestedFilterIdBitCount must be 0");
+        if (vport_entry(mp, vport) == NULL)
+            return reject(req, NDIS_STATUS_INVALID_PARAMETER, "SET_FILTER: no such VPortId");
+        for (uint32_t i = 0; i < mp->filter_slots; i++) {
+            if (!mp->filters[i].used) {
+                p->filter_id = i + 1;
+                return NDIS_STATUS_SUCCESS;
+            }
+        }
+        return reject(req, NDIS_STATUS_RESOURCES, "SET_FILTER: every FilterId is in use");
+    }
+    case OID_RECEIVE_FILTER_CLEAR_FILTER: {
+        /* FILE_NOT_FOUND for an invalid filter id (§4.2). */
+        if (!mp->switch_created)
+            return NDIS_STATUS_SUCCESS;
+        struct ndis_receive_filter_clear_parameters p;
+        memcpy(&p, buf, sizeof p);
+        if (filter_entry(mp, p.filter_id) == NULL)
+            return reject(req, NDIS_STATUS_FILE_NOT_FOUND, "CLEAR_FILTER: no such FilterId");
         return NDIS_STATUS_SUCCESS;
     }
     default:
@@ -275,6 +342,31 @@ ndis__postprocess(struct ndis_miniport *mp, struct ndis_oid_request *req)
         d->params.num_queue_pairs =
             NDIS_NIC_SWITCH_PARAMETERS_DEFAULT_NUMBER_OF_QUEUE_PAIRS_FOR_DEFAULT_VPORT;
         d->params.vport_state = NDIS_NIC_SWITCH_VPORT_STATE_ACTIVATED;
+        break;
+    }
+    case OID_RECEIVE_FILTER_SET_FILTER: {
+        const struct ndis_receive_filter_parameters *p = buf;
+        if (mp->switch_created && p->filter_id >= 1 && p->filter_id <= mp->filter_slots) {
+            mp->filters[p->filter_id - 1].used = true;
+            mp->filters[p->filter_id - 1].vport_id =
+                req->priv.revision >= NDIS_RECEIVE_FILTER_PARAMETERS_REVISION_2
+                    ? p->vport_id
+                    : NDIS_DEFAULT_VPORT_ID;
+        }
+        break;
+    }
+    case OID_RECEIVE_FILTER_CLEAR_FILTER: {
+        const struct ndis_receive_filter_clear_parameters *p = buf;
+        struct ndis_filter_entry *f = filter_entry(mp, p->filter_id);
+        if (f != NULL)
+            f->used = false;
+        break;
+    }
+    case OID_RECEIVE_FILTER_MOVE_FILTER: {
+        const struct ndis_receive_filter_move_filter_parameters *p = buf;
+        struct ndis_filter_entry *f = filter_entry(mp, p->filter_id);
+        if (f != NULL)
+            f->vport_id = p->dest_vport_id;
         break;
     }
     case OID_NIC_SWITCH_DELETE_SWITCH:
@@ -554,7 +646,7 @@ ndis__answer(struct ndis_miniport *mp, struct ndis_oid_request *req)
             if (mp->vports[i].used &&
                 (!by_fn || mp->vports[i].params.attached_function_id == a.attached_function_id)) {
                 struct ndis_nic_switch_vport_info vi;
-                vport_info_from(&vi, &mp->vports[i], 0);
+                vport_info_from(&vi, &mp->vports[i], vport_filter_count(mp, i));
                 memcpy(p, &vi, esz);
                 p += esz;
             }

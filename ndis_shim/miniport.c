@@ -114,10 +114,20 @@ ndis_miniport_create(const struct ndis_miniport_config *cfg, struct ndis_minipor
         mp->vports = sim_calloc(SIM_TAG(ndis_registry), mp->vport_slots, sizeof *mp->vports);
         if (mp->vports == NULL)
             goto free_masks;
+        /* Unicast filters: MaxNumMacAddresses (>= MaxNumVPorts, §6.2). */
+        mp->filter_slots = nc->max_num_mac_addresses > mp->vport_slots ? nc->max_num_mac_addresses
+                                                                       : mp->vport_slots;
+        if (mp->filter_slots > 65536)
+            mp->filter_slots = 65536;
+        mp->filters = sim_calloc(SIM_TAG(ndis_registry), mp->filter_slots, sizeof *mp->filters);
+        if (mp->filters == NULL)
+            goto free_vports;
     }
     ndis__pump_init(mp);
     *out = mp;
     return 0;
+free_vports:
+    sim_free(mp->vports);
 free_masks:
     sim_free(mp->invalidate_mask);
 free_vfs:
@@ -136,6 +146,7 @@ ndis_miniport_destroy(struct ndis_miniport *mp)
         mp->queue_head != NULL || mp->done_head != NULL)
         return SIM_EBUSY;
     sim_timer_stop(&mp->pump);
+    sim_free(mp->filters);
     sim_free(mp->vports);
     sim_free(mp->invalidate_mask);
     sim_free(mp->vfs);

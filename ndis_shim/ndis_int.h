@@ -34,6 +34,11 @@ struct ndis_vport_entry {
     struct ndis_nic_switch_vport_parameters params; /* as completed by CREATE_VPORT (+ sets) */
 };
 
+struct ndis_filter_entry { /* FilterId = index + 1 */
+    bool used;
+    uint32_t vport_id;
+};
+
 struct ndis_binding {
     struct ndis_binding *next_in_miniport;
     struct ndis_binding *next_in_protocol;
@@ -84,6 +89,8 @@ struct ndis_miniport {
     uint32_t vf_slots;
     struct ndis_vport_entry *vports;
     uint32_t vport_slots;
+    struct ndis_filter_entry *filters;
+    uint32_t filter_slots;
 
     /* PF helpers */
     const struct ndis_pf_hw_ops *pf_hw;

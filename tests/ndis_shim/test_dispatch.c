@@ -420,7 +420,16 @@ Test(ndis_dispatch, vport_state_and_parameters)
                  NDIS_STATUS_SUCCESS);
     cr_assert_eq(g.vport_state, NDIS_NIC_SWITCH_VPORT_STATE_ACTIVATED);
     cr_assert_eq(g.attached_function_id, NDIS_PF_FUNCTION_ID);
-    /* MOVE_FILTER: NDIS checks both VPorts exist. */
+    /* SET_FILTER on the default VPort: NDIS assigns FilterId 1. */
+    struct ndis_receive_filter_parameters fp = {
+        .header = {NDIS_OBJECT_TYPE_DEFAULT, NDIS_RECEIVE_FILTER_PARAMETERS_REVISION_2,
+                   (uint16_t)NDIS_SIZEOF_RECEIVE_FILTER_PARAMETERS_REVISION_2},
+        .filter_type = NDIS_RECEIVE_FILTER_TYPE_VMQUEUE,
+        .vport_id = NDIS_DEFAULT_VPORT_ID};
+    cr_assert_eq(method(fx.pf, OID_RECEIVE_FILTER_SET_FILTER, &fp, sizeof fp, &r),
+                 NDIS_STATUS_SUCCESS, "%s", r.rule ? r.rule : "");
+    cr_assert_eq(fp.filter_id, 1);
+    /* MOVE_FILTER: NDIS checks both VPorts exist and the filter sits on the source. */
     struct ndis_receive_filter_move_filter_parameters mv = {
         .header = {NDIS_OBJECT_TYPE_DEFAULT, 1,
                    (uint16_t)NDIS_SIZEOF_RECEIVE_FILTER_MOVE_FILTER_PARAMETERS_REVISION_1},
@@ -430,8 +439,51 @@ Test(ndis_dispatch, vport_state_and_parameters)
     cr_assert_eq(set(fx.pf, OID_RECEIVE_FILTER_MOVE_FILTER, &mv, sizeof mv, &r),
                  NDIS_STATUS_INVALID_PARAMETER);
     mv.dest_vport_id = id;
+    mv.filter_id = 2;
+    cr_assert_eq(set(fx.pf, OID_RECEIVE_FILTER_MOVE_FILTER, &mv, sizeof mv, &r),
+                 NDIS_STATUS_INVALID_PARAMETER, "no filter 2");
+    mv.filter_id = 1;
     cr_assert_eq(set(fx.pf, OID_RECEIVE_FILTER_MOVE_FILTER, &mv, sizeof mv, &r),
                  NDIS_STATUS_SUCCESS);
+    cr_assert_eq(set(fx.pf, OID_RECEIVE_FILTER_MOVE_FILTER, &mv, sizeof mv, &r),
+                 NDIS_STATUS_INVALID_PARAMETER, "the filter left the source VPort");
+    /* ENUM_VPORTS counts it on the new VPort. */
+    static uint8_t buf[4096];
+    ndis_oid_request_init(&r, "x", NDIS_REQUEST_QUERY_INFORMATION, OID_NIC_SWITCH_ENUM_VPORTS, buf,
+                          sizeof buf);
+    cr_assert_eq(fx_run(&fx, fx.pf, &r), NDIS_STATUS_SUCCESS);
+    struct ndis_nic_switch_vport_info_array va;
+    memcpy(&va, buf, sizeof va);
+    cr_assert_eq(va.num_elements, 2);
+    struct ndis_nic_switch_vport_info vi;
+    memcpy(&vi, buf + va.first_element_offset + va.element_size, sizeof vi);
+    cr_assert_eq(vi.vport_id, id);
+    cr_assert_eq(vi.num_filters, 1);
+    /* A VPort with a filter cannot be deleted; clear it first. */
+    struct ndis_nic_switch_delete_vport_parameters dv = {
+        .header = {NDIS_OBJECT_TYPE_DEFAULT, 1,
+                   (uint16_t)NDIS_SIZEOF_NIC_SWITCH_DELETE_VPORT_PARAMETERS_REVISION_1},
+        .vport_id = id};
+    cr_assert_eq(set(fx.pf, OID_NIC_SWITCH_DELETE_VPORT, &dv, sizeof dv, &r),
+                 NDIS_STATUS_INVALID_PARAMETER);
+    struct ndis_receive_filter_clear_parameters cf = {
+        .header = {NDIS_OBJECT_TYPE_DEFAULT, 1,
+                   (uint16_t)NDIS_SIZEOF_RECEIVE_FILTER_CLEAR_PARAMETERS_REVISION_1},
+        .filter_id = 7};
+    cr_assert_eq(set(fx.pf, OID_RECEIVE_FILTER_CLEAR_FILTER, &cf, sizeof cf, &r),
+                 NDIS_STATUS_FILE_NOT_FOUND);
+    cf.filter_id = 1;
+    cr_assert_eq(set(fx.pf, OID_RECEIVE_FILTER_CLEAR_FILTER, &cf, sizeof cf, &r),
+                 NDIS_STATUS_SUCCESS);
+    cr_assert_eq(set(fx.pf, OID_NIC_SWITCH_DELETE_VPORT, &dv, sizeof dv, &r), NDIS_STATUS_SUCCESS);
+    /* SET_FILTER input rules. */
+    fp.filter_id = 3;
+    cr_assert_eq(method(fx.pf, OID_RECEIVE_FILTER_SET_FILTER, &fp, sizeof fp, &r),
+                 NDIS_STATUS_INVALID_PARAMETER);
+    fp.filter_id = 0;
+    fp.vport_id = id; /* deleted */
+    cr_assert_eq(method(fx.pf, OID_RECEIVE_FILTER_SET_FILTER, &fp, sizeof fp, &r),
+                 NDIS_STATUS_INVALID_PARAMETER);
 }
 
 /* ---- pending, exactly once, serialisation -------------------------------------------------- */
