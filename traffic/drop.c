@@ -42,8 +42,8 @@ traffic__drop_cb(void *ctx, enum sim_drop_cause cause, const char *where, uint64
                 }
             } else if (fi.proto == TRAFFIC_PROTO_TCP && fi.payload_len == 0) {
                 enum traffic__pkt_kind kind;
-                struct traffic_flow *f = traffic__flow_by_ports(
-                    r, fi.proto, fi.src_ip, fi.src_port, fi.dst_ip, fi.dst_port, &kind);
+                struct traffic_flow *f = traffic__flow_by_ports(r, fi.proto, fi.src_ip, fi.src_port,
+                                                                fi.dst_ip, fi.dst_port, &kind);
                 if (f != NULL) {
                     traffic__ctl_dropped(f, kind, fi.ip_id, cause);
                     r->st.attributed++;

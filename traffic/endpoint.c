@@ -43,8 +43,8 @@ traffic_endpoint_create(struct traffic_registry *reg, const struct traffic_endpo
                                  cfg->name);
         if (e->ip == cfg->ipv4)
             return sim_diag_fail(d, SIM_EEXIST,
-                                 "traffic endpoint %s: IPv4 address already used by %s",
-                                 cfg->name, e->name);
+                                 "traffic endpoint %s: IPv4 address already used by %s", cfg->name,
+                                 e->name);
     }
     if (slot == UINT32_MAX)
         return sim_diag_fail(d, SIM_ENOSPC, "traffic endpoint %s: registry full (%u endpoints)",
@@ -78,8 +78,7 @@ traffic_endpoint_destroy(struct traffic_endpoint *ep)
 }
 
 void
-traffic_endpoint_connect(struct traffic_endpoint *ep, const struct traffic_port_ops *ops,
-                         void *ctx)
+traffic_endpoint_connect(struct traffic_endpoint *ep, const struct traffic_port_ops *ops, void *ctx)
 {
     ep->ops = ops;
     ep->ops_ctx = ctx;

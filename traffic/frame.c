@@ -176,8 +176,8 @@ traffic_frame_build(uint8_t *buf, uint32_t cap, const struct traffic_frame_spec 
 }
 
 int
-traffic_frame_parse(const void *frame, uint32_t len, unsigned flags,
-                    struct traffic_frame_info *o, struct sim_diag *d)
+traffic_frame_parse(const void *frame, uint32_t len, unsigned flags, struct traffic_frame_info *o,
+                    struct sim_diag *d)
 {
     if (frame == NULL || o == NULL)
         return sim_diag_fail(d, SIM_EINVAL, "frame parse: NULL argument");
@@ -232,8 +232,8 @@ traffic_frame_parse(const void *frame, uint32_t len, unsigned flags,
             return sim_diag_fail(d, SIM_EPARSE, "frame parse: truncated UDP header");
         uint32_t ulen = traffic__get16(l4 + 4);
         if (ulen < TRAFFIC_UDP_HLEN || ulen > l4_len)
-            return sim_diag_fail(d, SIM_EPARSE, "frame parse: UDP length %u, IP payload %u",
-                                 ulen, l4_len);
+            return sim_diag_fail(d, SIM_EPARSE, "frame parse: UDP length %u, IP payload %u", ulen,
+                                 l4_len);
         l4_len = ulen;
         l4h = TRAFFIC_UDP_HLEN;
         o->src_port = traffic__get16(l4);
@@ -356,8 +356,8 @@ traffic__template_build(struct traffic_flow *f, struct sim_diag *d)
         return rc;
     f->l4_off = TRAFFIC_ETH_HLEN + TRAFFIC_IPV4_HLEN;
     f->hdr_off = f->l4_off + l4h;
-    f->filler_sum = traffic_csum_add(0, f->tx + f->hdr_off + TRAFFIC_HDR_LEN,
-                                     payload_len - TRAFFIC_HDR_LEN);
+    f->filler_sum =
+        traffic_csum_add(0, f->tx + f->hdr_off + TRAFFIC_HDR_LEN, payload_len - TRAFFIC_HDR_LEN);
     f->pseudo_sum = pseudo_sum(s.src_ip, s.dst_ip, s.proto, l4h + payload_len);
     return 0;
 }

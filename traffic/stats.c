@@ -159,7 +159,8 @@ check_ctl(const struct traffic_ctl_counts *c, const char *dir, sim_time_t last_t
         (*bad)++;
     }
     if (c->in_flight < 0) {
-        add_reason(buf, cap, "%s control segments over-reported: %llu sent < %llu delivered + %llu dropped",
+        add_reason(buf, cap,
+                   "%s control segments over-reported: %llu sent < %llu delivered + %llu dropped",
                    dir, (unsigned long long)c->sent, (unsigned long long)c->delivered,
                    (unsigned long long)c->dropped_total);
         (*bad)++;
@@ -207,17 +208,18 @@ traffic_flow_reconcile(const struct traffic_flow *f, struct sim_diag *d)
         bad++;
     }
     if (f->tcp != NULL) {
-        check_ctl(&s.ctl_fwd, "client->server", f->tcp->ctl_last_tx[0], now,
-                  f->cfg.inflight_limit, buf, sizeof buf, &bad);
-        check_ctl(&s.ctl_rev, "server->client", f->tcp->ctl_last_tx[1], now,
-                  f->cfg.inflight_limit, buf, sizeof buf, &bad);
+        check_ctl(&s.ctl_fwd, "client->server", f->tcp->ctl_last_tx[0], now, f->cfg.inflight_limit,
+                  buf, sizeof buf, &bad);
+        check_ctl(&s.ctl_rev, "server->client", f->tcp->ctl_last_tx[1], now, f->cfg.inflight_limit,
+                  buf, sizeof buf, &bad);
     }
     if (bad == 0) {
         sim_diag_clear(d);
         return 0;
     }
     if (s.surplus_drops > 0 || s.late_unknown > 0)
-        add_reason(buf, sizeof buf, "(notes: %llu surplus drop report(s), %llu unclassified arrival(s))",
+        add_reason(buf, sizeof buf,
+                   "(notes: %llu surplus drop report(s), %llu unclassified arrival(s))",
                    (unsigned long long)s.surplus_drops, (unsigned long long)s.late_unknown);
     return sim_diag_fail(d, SIM_EPROTO, "flow %s: %s", f->name, buf);
 }

@@ -553,15 +553,15 @@ client_rx(struct traffic_flow *f, const struct traffic_frame_info *fi)
         if (fi->tcp_flags & TRAFFIC_TCP_ACK)
             client_ack(f, fi);
         if ((fi->tcp_flags & TRAFFIC_TCP_FIN) && t->fin_acked) {
-            ctl_send(f, TRAFFIC__PKT_CTL_FWD, TRAFFIC_TCP_ACK,
-                     t->iss + 2u + (uint32_t)t->end_off, fi->tcp_seq + 1u);
+            ctl_send(f, TRAFFIC__PKT_CTL_FWD, TRAFFIC_TCP_ACK, t->iss + 2u + (uint32_t)t->end_off,
+                     fi->tcp_seq + 1u);
             close_client(f);
         }
         return;
     case TRAFFIC_CONN_CLOSED:
         if (fi->tcp_flags & TRAFFIC_TCP_FIN) /* the server repeated its FIN: ACK it again */
-            ctl_send(f, TRAFFIC__PKT_CTL_FWD, TRAFFIC_TCP_ACK,
-                     t->iss + 2u + (uint32_t)t->end_off, fi->tcp_seq + 1u);
+            ctl_send(f, TRAFFIC__PKT_CTL_FWD, TRAFFIC_TCP_ACK, t->iss + 2u + (uint32_t)t->end_off,
+                     fi->tcp_seq + 1u);
         return;
     default:
         return;

@@ -206,15 +206,15 @@ const struct sim_drop_sink *traffic_registry_drop_sink(struct traffic_registry *
 struct traffic_flow *traffic_registry_flow(const struct traffic_registry *reg, uint32_t flow_id);
 
 struct traffic_registry_stats {
-    uint64_t drop_reports;                         /* every call of the drop sink */
-    uint64_t attributed;                           /* charged to a flow */
-    uint64_t attributed_by_id;                     /* ... found through the packet-id ring */
-    uint64_t unattributed_total;                   /* not ours, or no longer known */
-    uint64_t unattributed[SIM_DROP_CAUSE_COUNT];   /* by cause */
-    uint64_t bad_cause;                            /* reports with an out-of-range cause */
-    uint64_t packet_ids;                           /* packet ids drawn by this registry */
-    uint32_t flows;                                /* live flows */
-    uint32_t endpoints;                            /* live endpoints */
+    uint64_t drop_reports;                       /* every call of the drop sink */
+    uint64_t attributed;                         /* charged to a flow */
+    uint64_t attributed_by_id;                   /* ... found through the packet-id ring */
+    uint64_t unattributed_total;                 /* not ours, or no longer known */
+    uint64_t unattributed[SIM_DROP_CAUSE_COUNT]; /* by cause */
+    uint64_t bad_cause;                          /* reports with an out-of-range cause */
+    uint64_t packet_ids;                         /* packet ids drawn by this registry */
+    uint32_t flows;                              /* live flows */
+    uint32_t endpoints;                          /* live endpoints */
 };
 void traffic_registry_stats(const struct traffic_registry *reg, struct traffic_registry_stats *out);
 
@@ -237,7 +237,7 @@ struct traffic_port_ops {
 struct traffic_endpoint_config {
     const char *name; /* "vm1", "peer"; copied (up to 31 bytes) */
     uint8_t mac[6];
-    uint32_t ipv4; /* host order */
+    uint32_t ipv4;                      /* host order */
     const struct traffic_port_ops *ops; /* may be NULL until traffic_endpoint_connect() */
     void *ops_ctx;
 };
@@ -285,32 +285,32 @@ enum traffic_conn_state {
 const char *traffic_conn_state_name(enum traffic_conn_state s);
 
 struct traffic_flow_config {
-    const char *name;              /* copied (up to 31 bytes); NULL: "flow<id>" */
-    struct traffic_endpoint *src;  /* the sender (TCP: the client) */
-    struct traffic_endpoint *dst;  /* the receiver (TCP: the server) */
-    uint16_t src_port;             /* 0: 40000 + flow id */
-    uint16_t dst_port;             /* 0: 5001 (datagram) / 5201 (TCP) */
-    uint32_t frame_len;            /* bytes per data frame without FCS; 0: 1500 */
-    uint64_t rate_bps;             /* bits/s of data frames (frame_len * 8 per frame). Datagram:
-                                      required. TCP: 0 = as fast as the window allows */
-    uint32_t batch;                /* frames sent per pacing event (same timestamp); 0: 1 */
-    uint64_t count;                /* datagram: frames to send; TCP: stream bytes, rounded up to
-                                      whole segments; 0: until duration or stop */
-    sim_time_t duration;           /* stop sending new data after this long; 0: no limit */
-    sim_time_t start_delay;        /* traffic_flow_start() begins this long after the call */
-    uint32_t track_order;          /* log2 of the per-packet state window; 0: 16 */
-    sim_time_t inflight_limit;     /* a packet unresolved for longer is "unaccounted" in
-                                      traffic_flow_reconcile(); 0: 1 s */
+    const char *name;             /* copied (up to 31 bytes); NULL: "flow<id>" */
+    struct traffic_endpoint *src; /* the sender (TCP: the client) */
+    struct traffic_endpoint *dst; /* the receiver (TCP: the server) */
+    uint16_t src_port;            /* 0: 40000 + flow id */
+    uint16_t dst_port;            /* 0: 5001 (datagram) / 5201 (TCP) */
+    uint32_t frame_len;           /* bytes per data frame without FCS; 0: 1500 */
+    uint64_t rate_bps;            /* bits/s of data frames (frame_len * 8 per frame). Datagram:
+                                     required. TCP: 0 = as fast as the window allows */
+    uint32_t batch;               /* frames sent per pacing event (same timestamp); 0: 1 */
+    uint64_t count;               /* datagram: frames to send; TCP: stream bytes, rounded up to
+                                     whole segments; 0: until duration or stop */
+    sim_time_t duration;          /* stop sending new data after this long; 0: no limit */
+    sim_time_t start_delay;       /* traffic_flow_start() begins this long after the call */
+    uint32_t track_order;         /* log2 of the per-packet state window; 0: 16 */
+    sim_time_t inflight_limit;    /* a packet unresolved for longer is "unaccounted" in
+                                     traffic_flow_reconcile(); 0: 1 s */
     /* TCP-like only */
-    uint32_t window_bytes;         /* fixed send window; 0: 256 KiB (window scaling on) */
-    sim_time_t rto_initial;        /* 0: 10 ms */
-    sim_time_t rto_min;            /* 0: 1 ms */
-    sim_time_t rto_max;            /* 0: 1 s */
-    uint32_t max_retries;          /* consecutive fruitless retransmission timeouts before the
-                                      connection is declared dead; 0: 8 */
-    bool no_fast_retransmit;       /* disable fast retransmit on 3 duplicate ACKs */
-    uint32_t ack_every;            /* the receiver ACKs every Nth in-order segment; 0: 1 */
-    sim_time_t ack_delay;          /* delayed-ACK timer when ack_every > 1; 0: 50 us */
+    uint32_t window_bytes;   /* fixed send window; 0: 256 KiB (window scaling on) */
+    sim_time_t rto_initial;  /* 0: 10 ms */
+    sim_time_t rto_min;      /* 0: 1 ms */
+    sim_time_t rto_max;      /* 0: 1 s */
+    uint32_t max_retries;    /* consecutive fruitless retransmission timeouts before the
+                                connection is declared dead; 0: 8 */
+    bool no_fast_retransmit; /* disable fast retransmit on 3 duplicate ACKs */
+    uint32_t ack_every;      /* the receiver ACKs every Nth in-order segment; 0: 1 */
+    sim_time_t ack_delay;    /* delayed-ACK timer when ack_every > 1; 0: 50 us */
     /* Called once when the flow is finished (datagram: last frame sent; TCP: closed or dead). */
     void (*on_done)(void *ctx, struct traffic_flow *flow);
     void *on_done_ctx;
@@ -356,8 +356,8 @@ struct traffic_latency {
  * rules as data packets: first fate wins, a delivery overrides an earlier drop report. */
 struct traffic_ctl_counts {
     uint64_t sent;
-    uint64_t delivered;     /* unique */
-    uint64_t duplicates;    /* further copies (not processed again) */
+    uint64_t delivered;  /* unique */
+    uint64_t duplicates; /* further copies (not processed again) */
     uint64_t dropped_total;
     uint64_t dropped[SIM_DROP_CAUSE_COUNT];
     uint64_t surplus_drops; /* drop reports for one already delivered / dropped / unknown */
@@ -445,11 +445,14 @@ struct traffic_flow_stats {
 /* Fill out with the flow's figures at the current virtual time (never fails). */
 void traffic_flow_stats(const struct traffic_flow *flow, struct traffic_flow_stats *out);
 
-/* Check that the flow's figures reconcile: sent == delivered + dropped_total + in_flight, no
- * packet left unaccounted, none in flight longer than inflight_limit, no drop reported for a
- * packet that arrived anyway, no control-segment count over-reported, and (TCP) control
- * segments not left in flight once the connection is done. Returns 0, or SIM_EPROTO with every
- * mismatch explained in words in d. */
+/* Check that the flow's figures reconcile: sent == delivered + dropped_total + in_flight +
+ * unaccounted, no packet unaccounted, none in flight longer than inflight_limit, and (TCP) the
+ * same for control segments in each direction (none unaccounted, none over-reported, none left
+ * in flight longer than inflight_limit after the last one was sent). Surplus drop reports (a
+ * flooded copy dropped elsewhere, a drop reported for a packet that then arrived) do not fail
+ * it; they are counted and named in the reason when something else fails. Safe to call at any
+ * time; "in flight" is only suspicious once older than inflight_limit. Returns 0, or
+ * SIM_EPROTO with every mismatch explained in words in d. */
 int traffic_flow_reconcile(const struct traffic_flow *flow, struct sim_diag *d);
 
 #ifdef __cplusplus

@@ -159,11 +159,11 @@ struct traffic__tcp {
     /* server (receiver) side */
     int srv_state; /* enum traffic__srv_state */
     uint32_t srv_iss;
-    uint32_t rcv_iss;       /* the client's ISS learned from its SYN */
-    uint64_t rcv_off;       /* next in-order byte expected */
-    uint32_t ooo_slots;     /* out-of-order bitmap slots (segments) */
-    uint8_t *ooo;           /* one byte per segment slot: 1 = buffered */
-    uint32_t unacked_segs;  /* in-order segments not yet acknowledged (delayed ACK) */
+    uint32_t rcv_iss;      /* the client's ISS learned from its SYN */
+    uint64_t rcv_off;      /* next in-order byte expected */
+    uint32_t ooo_slots;    /* out-of-order bitmap slots (segments) */
+    uint8_t *ooo;          /* one byte per segment slot: 1 = buffered */
+    uint32_t unacked_segs; /* in-order segments not yet acknowledged (delayed ACK) */
     struct sim_timer delack_timer;
     bool fin_rcvd;
     /* figures */
@@ -213,10 +213,10 @@ struct traffic_flow {
     /* data frame template: headers + sriovsim header + filler */
     uint8_t *tx;
     uint32_t frame_len;
-    uint32_t l4_off;      /* offset of the UDP/TCP header */
-    uint32_t hdr_off;     /* offset of the sriovsim header */
-    uint32_t filler_sum;  /* checksum sum of the filler after the sriovsim header */
-    uint32_t pseudo_sum;  /* pseudo header sum (addresses, protocol, L4 length) */
+    uint32_t l4_off;     /* offset of the UDP/TCP header */
+    uint32_t hdr_off;    /* offset of the sriovsim header */
+    uint32_t filler_sum; /* checksum sum of the filler after the sriovsim header */
+    uint32_t pseudo_sum; /* pseudo header sum (addresses, protocol, L4 length) */
     /* per-packet state window */
     uint64_t *slots;
     uint64_t slot_mask;

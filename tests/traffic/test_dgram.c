@@ -12,9 +12,12 @@
 static struct traffic_flow *
 make_dgram(struct world *w, uint64_t rate, uint32_t frame_len, uint64_t count)
 {
-    struct traffic_flow_config c = {
-        .name = "udp1", .src = w->a, .dst = w->b, .rate_bps = rate, .frame_len = frame_len,
-        .count = count};
+    struct traffic_flow_config c = {.name = "udp1",
+                                    .src = w->a,
+                                    .dst = w->b,
+                                    .rate_bps = rate,
+                                    .frame_len = frame_len,
+                                    .count = count};
     struct traffic_flow *f;
     struct sim_diag d;
     cr_assert_eq(traffic_dgram_create(w->reg, &c, &f, &d), 0, "%s", d.reason);
@@ -114,8 +117,12 @@ Test(traffic_dgram, duration_batch_and_stop)
 {
     struct world w;
     world_init(&w, 3, SIM_USEC(1));
-    struct traffic_flow_config c = {.src = w.a, .dst = w.b, .rate_bps = 1000000000ull,
-                                    .frame_len = 1000, .batch = 4, .duration = SIM_MSEC(1),
+    struct traffic_flow_config c = {.src = w.a,
+                                    .dst = w.b,
+                                    .rate_bps = 1000000000ull,
+                                    .frame_len = 1000,
+                                    .batch = 4,
+                                    .duration = SIM_MSEC(1),
                                     .start_delay = SIM_USEC(100)};
     struct traffic_flow *f;
     cr_assert_eq(traffic_dgram_create(w.reg, &c, &f, NULL), 0);

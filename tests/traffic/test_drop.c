@@ -10,8 +10,11 @@
 static struct traffic_flow *
 make_dgram(struct world *w, uint64_t count)
 {
-    struct traffic_flow_config c = {.src = w->a, .dst = w->b, .rate_bps = 1000000000ull,
-                                    .frame_len = 1000, .count = count,
+    struct traffic_flow_config c = {.src = w->a,
+                                    .dst = w->b,
+                                    .rate_bps = 1000000000ull,
+                                    .frame_len = 1000,
+                                    .count = count,
                                     .inflight_limit = SIM_MSEC(10)};
     struct traffic_flow *f;
     cr_assert_eq(traffic_dgram_create(w->reg, &c, &f, NULL), 0);
@@ -66,8 +69,12 @@ Test(traffic_drop, packet_lost_without_cause_beyond_the_window_is_unaccounted)
     struct world w;
     world_init(&w, 22, SIM_USEC(10));
     w.wire->silent_index = 3;
-    struct traffic_flow_config c = {.src = w.a, .dst = w.b, .rate_bps = 1000000000ull,
-                                    .frame_len = 1000, .count = 100, .track_order = 4};
+    struct traffic_flow_config c = {.src = w.a,
+                                    .dst = w.b,
+                                    .rate_bps = 1000000000ull,
+                                    .frame_len = 1000,
+                                    .count = 100,
+                                    .track_order = 4};
     struct traffic_flow *f;
     cr_assert_eq(traffic_dgram_create(w.reg, &c, &f, NULL), 0);
     cr_assert_eq(traffic_flow_start(f), 0);
@@ -232,8 +239,11 @@ Test(traffic_drop, endpoint_reports_frames_for_other_hosts_and_closed_ports)
     cr_expect_eq(es.rx_not_ours, 1u);
     struct traffic_frame_info fi;
     cr_assert_eq(traffic_frame_parse(k.frame, k.len, 0, &fi, NULL), 0);
-    struct traffic_frame_spec sp = {.proto = TRAFFIC_PROTO_UDP, .src_ip = fi.src_ip,
-                                    .dst_ip = fi.dst_ip, .src_port = 1, .dst_port = 9,
+    struct traffic_frame_spec sp = {.proto = TRAFFIC_PROTO_UDP,
+                                    .src_ip = fi.src_ip,
+                                    .dst_ip = fi.dst_ip,
+                                    .src_port = 1,
+                                    .dst_port = 9,
                                     .tcp_wscale = -1};
     memcpy(sp.src_mac, fi.src_mac, 6);
     memcpy(sp.dst_mac, fi.dst_mac, 6);
@@ -263,12 +273,15 @@ Test(traffic_drop, control_segments_are_tracked_one_by_one)
 {
     struct world w;
     world_init(&w, 27, SIM_USEC(10));
-    w.wire->silent_index = 0; /* the first SYN vanishes without a report */
+    w.wire->silent_index = 0;    /* the first SYN vanishes without a report */
     struct keep k = {.want = 1}; /* the retransmitted SYN */
     w.wire->tap = keep_nth;
     w.wire->tap_ctx = &k;
-    struct traffic_flow_config c = {.src = w.a, .dst = w.b, .rate_bps = 1000000000ull,
-                                    .count = 10 * 1446, .inflight_limit = SIM_MSEC(50)};
+    struct traffic_flow_config c = {.src = w.a,
+                                    .dst = w.b,
+                                    .rate_bps = 1000000000ull,
+                                    .count = 10 * 1446,
+                                    .inflight_limit = SIM_MSEC(50)};
     struct traffic_flow *f;
     cr_assert_eq(traffic_tcp_create(w.reg, &c, &f, NULL), 0);
     cr_assert_eq(traffic_flow_start(f), 0);

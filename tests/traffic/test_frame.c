@@ -68,9 +68,14 @@ Test(traffic_frame, udp_round_trip_with_sriovsim_header)
     struct traffic_frame_spec s = udp_spec();
     s.ip_id = 0x1234;
     uint8_t payload[200];
-    struct traffic_hdr h = {.magic = TRAFFIC_MAGIC, .version = TRAFFIC_HDR_VERSION,
-                            .kind = TRAFFIC_FLOW_DGRAM, .flow_id = 7, .seq = 0x0102030405060708ull,
-                            .send_ns = 123456789, .packet_id = 99, .offset = 0};
+    struct traffic_hdr h = {.magic = TRAFFIC_MAGIC,
+                            .version = TRAFFIC_HDR_VERSION,
+                            .kind = TRAFFIC_FLOW_DGRAM,
+                            .flow_id = 7,
+                            .seq = 0x0102030405060708ull,
+                            .send_ns = 123456789,
+                            .packet_id = 99,
+                            .offset = 0};
     traffic_hdr_encode(payload, &h);
     for (size_t i = TRAFFIC_HDR_LEN; i < sizeof payload; i++)
         payload[i] = (uint8_t)i;
@@ -87,9 +92,9 @@ Test(traffic_frame, udp_round_trip_with_sriovsim_header)
     cr_expect_neq(buf[34 + 6] | buf[34 + 7], 0, "UDP checksum present");
 
     struct traffic_frame_info fi;
-    cr_assert_eq(traffic_frame_parse(buf, len, TRAFFIC_PARSE_VERIFY_IP | TRAFFIC_PARSE_VERIFY_L4,
-                                     &fi, &d),
-                 0, "%s", d.reason);
+    cr_assert_eq(
+        traffic_frame_parse(buf, len, TRAFFIC_PARSE_VERIFY_IP | TRAFFIC_PARSE_VERIFY_L4, &fi, &d),
+        0, "%s", d.reason);
     cr_expect_arr_eq(fi.src_mac, s.src_mac, 6);
     cr_expect_arr_eq(fi.dst_mac, s.dst_mac, 6);
     cr_expect_eq(fi.src_ip, s.src_ip);
@@ -138,9 +143,9 @@ Test(traffic_frame, tcp_syn_with_options_round_trip)
     cr_expect_eq(buf[34 + 12] >> 4, 7, "data offset 7 words");
     cr_expect_eq(rfc1071(buf + 34, 28, pseudo(buf + 14, 28)), 0, "TCP checksum verifies");
     struct traffic_frame_info fi;
-    cr_assert_eq(traffic_frame_parse(buf, len, TRAFFIC_PARSE_VERIFY_IP | TRAFFIC_PARSE_VERIFY_L4,
-                                     &fi, NULL),
-                 0);
+    cr_assert_eq(
+        traffic_frame_parse(buf, len, TRAFFIC_PARSE_VERIFY_IP | TRAFFIC_PARSE_VERIFY_L4, &fi, NULL),
+        0);
     cr_expect_eq(fi.tcp_seq, 0xfffffff0u);
     cr_expect_eq(fi.tcp_flags, TRAFFIC_TCP_SYN);
     cr_expect_eq(fi.tcp_window, 65535);
@@ -163,9 +168,9 @@ Test(traffic_frame, short_frames_are_padded_to_60)
     cr_expect_eq(buf[54], 0);
     cr_expect_eq(buf[59], 0);
     struct traffic_frame_info fi;
-    cr_assert_eq(traffic_frame_parse(buf, len, TRAFFIC_PARSE_VERIFY_IP | TRAFFIC_PARSE_VERIFY_L4,
-                                     &fi, NULL),
-                 0);
+    cr_assert_eq(
+        traffic_frame_parse(buf, len, TRAFFIC_PARSE_VERIFY_IP | TRAFFIC_PARSE_VERIFY_L4, &fi, NULL),
+        0);
     cr_expect_eq(fi.ip_total_len, 40);
     cr_expect_eq(fi.payload_len, 0u, "padding is not payload");
 }

@@ -21,8 +21,8 @@ tap_first(void *ctx, int dir, const uint8_t *frame, uint32_t len)
 {
     struct syn_tap *t = ctx;
     struct traffic_frame_info fi;
-    int rc = traffic_frame_parse(frame, len, TRAFFIC_PARSE_VERIFY_IP | TRAFFIC_PARSE_VERIFY_L4,
-                                 &fi, NULL);
+    int rc = traffic_frame_parse(frame, len, TRAFFIC_PARSE_VERIFY_IP | TRAFFIC_PARSE_VERIFY_L4, &fi,
+                                 NULL);
     cr_expect_eq(rc, 0, "every frame on the wire parses with valid checksums (dir %d)", dir);
     if (t->frames++ == 0) {
         t->first = fi;
@@ -162,9 +162,13 @@ Test(traffic_tcp, declared_dead_after_n_fruitless_retries)
         w.wire->mask = WIRE_DIR_AB | WIRE_DIR_BA;
         w.wire->cut_at = SIM_MSEC(5);
         int calls = 0;
-        struct traffic_flow_config c = {.src = w.a, .dst = w.b, .rate_bps = 1000000000ull,
-                                        .max_retries = n, .rto_min = SIM_MSEC(2),
-                                        .on_done = on_done, .on_done_ctx = &calls};
+        struct traffic_flow_config c = {.src = w.a,
+                                        .dst = w.b,
+                                        .rate_bps = 1000000000ull,
+                                        .max_retries = n,
+                                        .rto_min = SIM_MSEC(2),
+                                        .on_done = on_done,
+                                        .on_done_ctx = &calls};
         struct traffic_flow *f;
         cr_assert_eq(traffic_tcp_create(w.reg, &c, &f, NULL), 0);
         cr_assert_eq(traffic_flow_start(f), 0);
@@ -243,8 +247,8 @@ Test(traffic_tcp, unpaced_window_limited_and_stopped_by_hand)
     world_init(&w, 16, SIM_USEC(50));
     w.wire->rate_bps = 10000000000ull; /* the wire serialises at 10 Gbit/s */
     w.wire->mask = WIRE_DIR_AB | WIRE_DIR_BA;
-    struct traffic_flow_config c = {.src = w.a, .dst = w.b, .window_bytes = 64 * 1024,
-                                    .ack_every = 2};
+    struct traffic_flow_config c = {
+        .src = w.a, .dst = w.b, .window_bytes = 64 * 1024, .ack_every = 2};
     struct traffic_flow *f;
     cr_assert_eq(traffic_tcp_create(w.reg, &c, &f, NULL), 0);
     cr_assert_eq(traffic_flow_start(f), 0);

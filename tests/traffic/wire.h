@@ -40,7 +40,7 @@ struct wire {
     struct wire_port port[2];
     struct traffic_port_ops ops;
     sim_time_t latency;
-    uint64_t rate_bps;       /* 0: no serialization delay */
+    uint64_t rate_bps; /* 0: no serialization delay */
     sim_time_t busy_until[2];
     /* deterministic impairments, applied to directions in `mask` (frame index per direction) */
     unsigned mask;
@@ -67,8 +67,8 @@ struct wire {
 
 /* Create a wire joining a and b (connects both endpoints' ops to it). */
 struct wire *wire_create(struct sim_sched *sched, const struct sim_drop_sink *sink,
-                         struct traffic_endpoint *a, struct traffic_endpoint *b,
-                         sim_time_t latency, uint64_t seed);
+                         struct traffic_endpoint *a, struct traffic_endpoint *b, sim_time_t latency,
+                         uint64_t seed);
 void wire_destroy(struct wire *w);
 
 /* A small world: virtual scheduler, registry, endpoints "vm" (A) and "peer" (B), one wire. */
