@@ -433,9 +433,13 @@ int pcie_sriov_vf_rid(uint16_t pf_rid, uint16_t offset, uint16_t stride, uint16_
 /* Check that num_vfs VFs can be enabled on the PF at pf_rid: SR-IOV present, VF Enable clear,
  * num_vfs <= InitialVFs/TotalVFs, offset != 0, stride != 0 when num_vfs > 1, every VF RID
  * routable (within the bus limit; within the PF's device's 8 functions when ARI Capable
- * Hierarchy is clear), no clash with another function. Returns 0 or an error naming the rule
- * in d (SIM_ENODEV, SIM_STATE... see .c). Reads offset/stride after writing NumVFs, so it
- * leaves NumVFs = num_vfs on success and failure alike (VF Enable untouched). */
+ * Hierarchy is clear), no clash with another function. Returns 0, or with the rule named in d:
+ * SIM_ENODEV (no function), SIM_ENOTSUP (not a PF / ARI asked without ARI capability),
+ * SIM_ESTATE (VF Enable already set), SIM_ERANGE (NumVFs above TotalVFs/InitialVFs, a VF RID past
+ * ff:1f.7, beyond the bus limit, or outside the device without ARI), SIM_EINVAL (offset 0, or
+ * stride 0 with NumVFs > 1), SIM_EEXIST (a VF RID clashes with another function). Like Linux it
+ * writes NumVFs (and ARI Capable Hierarchy) before reading offset/stride, so it leaves
+ * NumVFs = num_vfs once it got that far (VF Enable untouched). */
 int pcie_sriov_check(struct pcie_fabric *f, uint16_t pf_rid, uint16_t num_vfs, bool ari,
                      struct sim_diag *d);
 /* pcie_sriov_check, then set ARI Capable Hierarchy as asked, NumVFs, VF Enable | VF MSE. The VFs
