@@ -42,8 +42,9 @@
  *    cons_priv.prod_head). The cached value is always <= the real one (indices only grow), so
  *    the free space / the available count it implies is a safe under-estimate. The shared
  *    index is re-read (the acquires P2 and C1 above) only when the cached value says there is
- *    not enough room / not enough descriptors for the request. In steady state a burst therefore
- *    touches the other side's cache line not at all, and its own shared line once (the publish).
+ *    not enough room / not enough descriptors for the request (for one descriptor: exactly when
+ *    it says full / empty). In steady state a burst therefore touches the other side's index
+ *    line not at all, and its own shared line once (the publish).
  *
  *  - Each side also keeps its own index in a private line (prod_priv.head, cons_priv.tail), so
  *    it never has to read back the shared line the other core keeps pulling.
@@ -52,6 +53,9 @@
  *    prod (shared, written by the producer, read by the consumer); prod_priv (producer only);
  *    cons (shared, written by the consumer, read by the producer); cons_priv (consumer only);
  *    then the slots. No line is written by both threads, so there is no false sharing.
+ *
+ *  - Copies are inline loops (no call for bursts below SIM_RING__MEMCPY_MIN descriptors) and
+ *    slot positions use the mask, never a modulo.
  *
  *  - On x86-64 every acquire load / release store here compiles to a plain MOV (TSO); the
  *    orders still matter because they stop the compiler from moving slot accesses across the
