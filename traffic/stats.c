@@ -7,6 +7,7 @@
  * Windows counterpart: none; what a tester would like `netstat -s` and iperf to agree on.
  */
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "traffic/traffic_int.h"
 
@@ -222,4 +223,77 @@ traffic_flow_reconcile(const struct traffic_flow *f, struct sim_diag *d)
                    "(notes: %llu surplus drop report(s), %llu unclassified arrival(s))",
                    (unsigned long long)s.surplus_drops, (unsigned long long)s.late_unknown);
     return sim_diag_fail(d, SIM_EPROTO, "flow %s: %s", f->name, buf);
+}
+
+#define F(name, type)                                                                              \
+    {                                                                                              \
+#name, TRAFFIC_FIELD_##type, offsetof(struct traffic_flow_stats, name)                     \
+    }
+static const struct traffic_stats_field stats_fields[] = {
+    F(flow_id, U32),
+    F(name, STRING),
+    F(kind, KIND),
+    F(sent, U64),
+    F(sent_bytes, U64),
+    F(refused, U64),
+    F(delivered, U64),
+    F(delivered_bytes, U64),
+    F(duplicates, U64),
+    F(reordered, U64),
+    F(lost, U64),
+    F(dropped_total, U64),
+    F(dropped, CAUSES),
+    F(in_flight, U64),
+    F(unaccounted, U64),
+    F(stale_inflight, U64),
+    F(surplus_drops, U64),
+    F(drop_then_delivered, U64),
+    F(late_unknown, U64),
+    F(latency, LATENCY),
+    F(gap_max, TIME),
+    F(first_tx, TIME),
+    F(last_tx, TIME),
+    F(first_rx, TIME),
+    F(last_rx, TIME),
+    F(throughput_bps, DOUBLE),
+    F(throughput_gbps, DOUBLE),
+    F(state, STATE),
+    F(alive, BOOL),
+    F(syn_seen, BOOL),
+    F(contiguous, BOOL),
+    F(retransmissions, U64),
+    F(fast_retransmits, U64),
+    F(timeouts, U64),
+    F(stream_bytes, U64),
+    F(bytes_acked, U64),
+    F(bytes_delivered, U64),
+    F(dup_segments, U64),
+    F(out_of_window, U64),
+    F(integrity_errors, U64),
+    F(rto, TIME),
+    F(srtt, TIME),
+    F(goodput_bps, DOUBLE),
+    F(ctl_fwd, CTL),
+    F(ctl_rev, CTL),
+};
+#undef F
+
+const struct traffic_stats_field *
+traffic_flow_stats_fields(size_t *count)
+{
+    if (count != NULL)
+        *count = SIM_ARRAY_SIZE(stats_fields);
+    return stats_fields;
+}
+
+const char *
+traffic_flow_kind_name(enum traffic_flow_kind kind)
+{
+    switch (kind) {
+    case TRAFFIC_FLOW_DGRAM:
+        return "dgram";
+    case TRAFFIC_FLOW_TCP:
+        return "tcp";
+    }
+    return "?";
 }

@@ -442,6 +442,33 @@ struct traffic_flow_stats {
     struct traffic_ctl_counts ctl_rev; /* server -> client (SYN-ACK, ACKs, FIN-ACK) */
 };
 
+/* A description of every field of struct traffic_flow_stats, in a stable order, so that a tool
+ * can print the figures (JSON, tables) without knowing them one by one. */
+enum traffic_field_type {
+    TRAFFIC_FIELD_U64 = 1,      /* uint64_t */
+    TRAFFIC_FIELD_U32 = 2,      /* uint32_t */
+    TRAFFIC_FIELD_TIME = 3,     /* sim_time_t, ns */
+    TRAFFIC_FIELD_DOUBLE = 4,   /* double */
+    TRAFFIC_FIELD_BOOL = 5,     /* bool */
+    TRAFFIC_FIELD_STRING = 6,   /* char[] NUL-terminated */
+    TRAFFIC_FIELD_KIND = 7,     /* enum traffic_flow_kind: print "dgram" / "tcp" */
+    TRAFFIC_FIELD_STATE = 8,    /* enum traffic_conn_state: print traffic_conn_state_name() */
+    TRAFFIC_FIELD_CAUSES = 9,   /* uint64_t[SIM_DROP_CAUSE_COUNT]: print by sim_drop_cause_name() */
+    TRAFFIC_FIELD_LATENCY = 10, /* struct traffic_latency */
+    TRAFFIC_FIELD_CTL = 11,     /* struct traffic_ctl_counts */
+};
+
+struct traffic_stats_field {
+    const char *name; /* the struct member's name, also the JSON key */
+    enum traffic_field_type type;
+    size_t offset; /* offsetof(struct traffic_flow_stats, member) */
+};
+
+/* The table (never NULL) and its length in *count. */
+const struct traffic_stats_field *traffic_flow_stats_fields(size_t *count);
+/* "dgram" or "tcp". */
+const char *traffic_flow_kind_name(enum traffic_flow_kind kind);
+
 /* Fill out with the flow's figures at the current virtual time (never fails). */
 void traffic_flow_stats(const struct traffic_flow *flow, struct traffic_flow_stats *out);
 

@@ -308,3 +308,34 @@ Test(traffic_drop, control_segments_are_tracked_one_by_one)
     cr_expect_eq(s.ctl_fwd.in_flight, 1);
     world_fini(&w);
 }
+
+Test(traffic_drop, stats_field_table_covers_the_struct)
+{
+    size_t n;
+    const struct traffic_stats_field *t = traffic_flow_stats_fields(&n);
+    cr_assert_gt(n, 40u);
+    size_t sizes[] = {[TRAFFIC_FIELD_U64] = 8,
+                      [TRAFFIC_FIELD_U32] = 4,
+                      [TRAFFIC_FIELD_TIME] = 8,
+                      [TRAFFIC_FIELD_DOUBLE] = 8,
+                      [TRAFFIC_FIELD_BOOL] = sizeof(bool),
+                      [TRAFFIC_FIELD_STRING] = 32,
+                      [TRAFFIC_FIELD_KIND] = sizeof(enum traffic_flow_kind),
+                      [TRAFFIC_FIELD_STATE] = sizeof(enum traffic_conn_state),
+                      [TRAFFIC_FIELD_CAUSES] = 8 * SIM_DROP_CAUSE_COUNT,
+                      [TRAFFIC_FIELD_LATENCY] = sizeof(struct traffic_latency),
+                      [TRAFFIC_FIELD_CTL] = sizeof(struct traffic_ctl_counts)};
+    /* Every byte of the struct that is not padding belongs to exactly one listed field. */
+    size_t covered = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_expect(t[i].name != NULL && t[i].name[0] != '\0');
+        cr_expect_lt(t[i].offset, sizeof(struct traffic_flow_stats));
+        if (i > 0)
+            cr_expect_gt(t[i].offset, t[i - 1].offset, "%s out of order", t[i].name);
+        covered += sizes[t[i].type];
+    }
+    cr_expect_leq(covered, sizeof(struct traffic_flow_stats));
+    cr_expect_geq(covered + 32, sizeof(struct traffic_flow_stats), "a field is missing");
+    cr_expect_str_eq(traffic_flow_kind_name(TRAFFIC_FLOW_TCP), "tcp");
+    cr_expect_str_eq(traffic_conn_state_name(TRAFFIC_CONN_DEAD), "dead");
+}
