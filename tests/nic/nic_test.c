@@ -4,6 +4,20 @@
 
 #include <stdlib.h>
 
+/* One-descriptor ring operations, out of line: GCC 12 at -O2 inlines the ring's copy loops
+ * against a single uint64_t and reports -Warray-bounds false positives (see nic/queue.c). */
+__attribute__((noinline)) unsigned
+t_put(struct sim_ring *r, const uint64_t *d)
+{
+    return sim_ring_sp_enqueue_bulk(r, d, 1);
+}
+
+__attribute__((noinline)) unsigned
+t_get(struct sim_ring *r, uint64_t *d)
+{
+    return sim_ring_sc_dequeue_bulk(r, d, 1);
+}
+
 static void
 t_irq(void *ctx, uint16_t rid, uint16_t vector)
 {
@@ -201,7 +215,7 @@ t_rx_post(struct t_fn *fn, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
         uint64_t d = NIC_DESC(t_rx_buf_iova(fn->rx_next++), T_BUF_SIZE);
-        cr_assert_eq(sim_ring_sp_enqueue_bulk(fn->ring[2], &d, 1), 1);
+        cr_assert_eq(t_put(fn->ring[2], &d), 1);
     }
     t_wr(fn->env, fn->rid, NIC_REG_QP(0) + NIC_QP_RXF_DOORBELL, 1);
 }
@@ -215,7 +229,7 @@ t_send(struct t_fn *fn, const uint8_t *frame, uint32_t len, uint64_t id)
     memcpy(buf, &h, sizeof(h));
     memcpy(buf + NIC_PKT_HDR_LEN, frame, len);
     uint64_t d = NIC_DESC(iova, len);
-    cr_assert_eq(sim_ring_sp_enqueue_bulk(fn->ring[0], &d, 1), 1, "TX ring full");
+    cr_assert_eq(t_put(fn->ring[0], &d), 1, "TX ring full");
     t_wr(fn->env, fn->rid, NIC_REG_QP(0) + NIC_QP_TX_DOORBELL, 1);
 }
 
@@ -223,7 +237,7 @@ bool
 t_recv(struct t_fn *fn, struct nic_pkt_hdr *hdr, uint8_t *frame, uint32_t *len)
 {
     uint64_t d;
-    if (sim_ring_sc_dequeue_bulk(fn->ring[3], &d, 1) == 0)
+    if (t_get(fn->ring[3], &d) == 0)
         return false;
     uint64_t iova = NIC_DESC_IOVA(d);
     *len = NIC_DESC_LEN(d);
@@ -253,7 +267,7 @@ t_txc_reap(struct t_fn *fn, uint16_t *st, unsigned max)
 {
     unsigned n = 0;
     uint64_t d;
-    while (sim_ring_sc_dequeue_bulk(fn->ring[1], &d, 1) == 1) {
+    while (t_get(fn->ring[1], &d) == 1) {
         if (st != NULL && n < max)
             st[n] = NIC_DESC_LEN(d);
         n++;

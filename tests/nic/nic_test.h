@@ -92,6 +92,10 @@ unsigned t_rx_pending(struct t_fn *fn);
 /* Reap TX completions; statuses into st (may be NULL, up to max). Returns how many. */
 unsigned t_txc_reap(struct t_fn *fn, uint16_t *st, unsigned max);
 
+/* One descriptor into / out of a ring (driver side). */
+unsigned t_put(struct sim_ring *r, const uint64_t *d);
+unsigned t_get(struct sim_ring *r, uint64_t *d);
+
 /* MMIO helpers (BAR0). */
 uint32_t t_rd(struct t_env *e, uint16_t rid, uint32_t off);
 void t_wr(struct t_env *e, uint16_t rid, uint32_t off, uint32_t val);

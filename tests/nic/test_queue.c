@@ -68,7 +68,7 @@ Test(nic_queue, vf_dma_outside_its_domain_is_blocked_and_touches_nothing)
 
     /* TX: a descriptor pointing at the host's page. */
     uint64_t desc = NIC_DESC(secret_iova, 64);
-    cr_assert_eq(sim_ring_sp_enqueue_bulk(e.vf[0].ring[0], &desc, 1), 1);
+    cr_assert_eq(t_put(e.vf[0].ring[0], &desc), 1);
     t_wr(&e, vrid, NIC_REG_QP(0) + NIC_QP_TX_DOORBELL, 1);
     t_run(&e, SIM_USEC(20));
     uint16_t st[1];
@@ -95,7 +95,7 @@ Test(nic_queue, vf_dma_outside_its_domain_is_blocked_and_touches_nothing)
     while (t_recv(&e.vf[0], &h, NULL, &l))
         ;
     desc = NIC_DESC(secret_iova, 2048);
-    cr_assert_eq(sim_ring_sp_enqueue_bulk(e.vf[0].ring[2], &desc, 1), 1);
+    cr_assert_eq(t_put(e.vf[0].ring[2], &desc), 1);
     nic_port_rx(e.nic, fr, len, 777);
     cr_assert(t_recv(&e.vf[0], &h, NULL, &l));
     cr_assert_eq(l, NIC_RXD_LEN_UNUSED, "buffer handed back unused");
