@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pf_int.h — private to miniport_pf: the adapter context (MiniportAdapterContext), the VF,
+ * VPort and filter tables, the device-command queue, and the functions each file exports to
+ * the others (`pf__` prefix). Only hw.c knows the device's registers (nic/nic_regs.h); the rest
+ * of the driver talks to it through the pf__hw_* calls and the command opcodes re-exported
+ * below as PF_HW_* symbols.
+ *
+ * Windows counterpart: the MP_ADAPTER structure and the private header of the netvmini sample
+ * (adapter.h / hardware.h), extended with the SR-IOV state a PF miniport keeps.
+ */
+#ifndef SRIOVSIM_PF_INT_H
+#define SRIOVSIM_PF_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "miniport_pf/miniport_pf.h"
+
+SIM_LOG_NS_DECLARE(pf);
+SIM_ALLOC_TAG_DECLARE(pf_adapter);
+SIM_ALLOC_TAG_DECLARE(pf_tables);
+
+#define PF_NAME_MAX     NDIS_NAME_MAX
+#define PF_CMD_QUEUE    32 /* device commands waiting or in flight (fixed pool) */
+#define PF_CMD_PARAMS   8
+#define PF_CMD_RESULTS  8
+#define PF_CMD_WATCHDOG SIM_MSEC(50) /* a command not done by then: look at the status */
+#define PF_PF_MAX_QPS   16           /* PF queue pairs (read from the device at probe) */
+
+/* Device command opcodes, as the rest of the driver names them (values live in hw.c). */
+enum pf_hw_op {
+    PF_HW_SWITCH_CREATE = 1,
+    PF_HW_SWITCH_DELETE,
+    PF_HW_VPORT_CREATE,
+    PF_HW_VPORT_DELETE,
+    PF_HW_VPORT_SET,
+    PF_HW_FILTER_SET,
+    PF_HW_FILTER_CLEAR,
+    PF_HW_FILTER_MOVE,
+};
+
+/* VPORT_SET field mask and VPort flags, device-independent names (mapped in hw.c). */
+#define PF_VPSET_FLAGS   0x1u
+#define PF_VPSET_MAC     0x2u
+#define PF_VPSET_VLAN    0x4u
+#define PF_VPF_ACTIVATED 0x1u
+#define PF_VPF_TRUSTED   0x2u
+#define PF_VPF_ANTISPOOF 0x4u
+#define PF_FLT_MAC       0x1u
+#define PF_FLT_VLAN      0x2u
+#define PF_FLT_UNTAGGED  0x4u
+
+struct pf_adapter;
+struct pf_cmd;
+/* Completion of a device command: err 0 or the device's NIC_ERR_* code (> 0), or a negative
+ * SIM_E* (SIM_ETIMEDOUT: watchdog, SIM_ECANCELED: adapter halting / removed). */
+typedef void (*pf_cmd_cb)(struct pf_adapter *a, struct pf_cmd *c, int err);
+
+struct pf_cmd {
+    enum pf_hw_op op;
+    uint32_t p[PF_CMD_PARAMS];
+    uint32_t r[PF_CMD_RESULTS];
+    pf_cmd_cb cb;
+    void *ctx;
+    uintptr_t arg;
+    uint32_t tag;
+};
+
+/* One VF as the PF sees it. Invariant: allocated => vf_id < a->num_vfs; vport_id is
+ * NDIS_INVALID_VPORT_ID while no VPort is attached. */
+struct pf_vf {
+    bool allocated;
+    struct ndis_nic_switch_vf_parameters params; /* as allocated: immutable afterwards */
+    uint16_t rid;
+    uint32_t vport_id;
+    bool needs_flr; /* may have run since its last FLR: RESET_VF must precede FREE_VF */
+    uint32_t power_state;
+    bool wake_enable;
+    bool trusted;
+    uint16_t admin_vlan;
+    uint8_t cur_mac[6];
+    uint16_t cur_vlan;
+    unsigned mc_count;
+    uint8_t mc[PF_VF_MAX_MULTICAST][6];
+    bool mbx_busy;          /* a request of this VF is being served (waits for a command) */
+    uint64_t inval_pending; /* coalesced invalidation mask not yet posted on the mailbox */
+    uint8_t blocks[PF_CFG_BLOCKS][PF_CFG_BLOCK_SIZE];
+};
+
+/* A VPort. Invariant: used => the device has it (command completed). */
+struct pf_vport {
+    bool used;
+    struct ndis_nic_switch_vport_parameters params;
+    uint16_t first_qp;
+    unsigned nfilters;
+};
+
+struct pf_filter {
+    bool used;
+    uint32_t vport_id;
+    uint32_t flags; /* PF_FLT_* */
+    uint8_t mac[6];
+    uint16_t vlan;
+};
+
+/* MiniportAdapterContext. */
+struct pf_adapter {
+    char name[PF_NAME_MAX];
+    struct sim_sched *sched;
+    struct pcie_fabric *fabric;
+    uint16_t rid;
+    struct ndis_miniport *mp;
+    bool initialized; /* between MiniportInitializeEx and MiniportHaltEx */
+    bool removed;     /* surprise-removed */
+
+    /* What the device reported at probe (capability registers, SR-IOV capability). */
+    uint8_t mac[6];
+    uint16_t total_vfs;
+    uint16_t max_vports;
+    uint16_t max_filters;
+    uint16_t pf_qps;
+    uint16_t vf_qps;
+    uint32_t hw_caps; /* NIC_CAP_F_* as read */
+    uint16_t vendor_id, vf_device_id;
+
+    /* NIC switch. */
+    bool switch_created;
+    struct ndis_nic_switch_parameters switch_params;
+    uint16_t num_vfs; /* VFs enabled with NdisMEnableVirtualization */
+    uint16_t default_qps;
+    uint32_t pf_qp_used;     /* bitmap of PF QPs given to VPorts */
+    sim_time_t vfs_ready_at; /* VF Enable + 100 ms: VFs usable from then on */
+
+    struct pf_vf *vfs;         /* [total_vfs] */
+    struct pf_vport *vports;   /* [max_vports] */
+    struct pf_filter *filters; /* [max_filters + 1]; id 0 unused */
+
+    /* The OID the handler pended (the dispatcher sends one at a time). */
+    struct ndis_oid_request *pending;
+    struct sim_timer oid_timer; /* CREATE_SWITCH waits for the VF-enable delay */
+    void (*flr_cb)(struct pf_adapter *, uint16_t, int); /* FLR in flight (one at a time) */
+    uint16_t flr_vf;
+
+    /* Device command queue: ring of PF_CMD_QUEUE; cmd_head is in flight when cmd_busy. */
+    struct pf_cmd cmdq[PF_CMD_QUEUE];
+    unsigned cmd_head, cmd_count;
+    bool cmd_busy;
+    uint32_t cmd_tag;
+    struct sim_timer cmd_watchdog;
+
+    pf_policy_fn policy;
+    void *policy_ctx;
+    struct pf_stats stats;
+    struct sim_diag last_refusal;
+};
+
+/* ---- adapter.c ----------------------------------------------------------------------------- */
+/* Record a refusal: status + static rule on req, the formatted reason (with the status name
+ * appended) in a->last_refusal and the log. Returns status. */
+ndis_status_t pf__refuse(struct pf_adapter *a, struct ndis_oid_request *req, ndis_status_t status,
+                         const char *rule, const char *fmt, ...) SIM_PRINTF(5, 6);
+/* Short OID name without the "OID_" / "OID_NIC_SWITCH_" prefixes, for reasons. */
+const char *pf__oid_short(ndis_oid_t oid);
+struct pf_vf *pf__vf(struct pf_adapter *a, uint32_t vf_id);          /* allocated VF or NULL */
+struct pf_vport *pf__vport(struct pf_adapter *a, uint32_t vport_id); /* used or NULL */
+uint32_t pf__vf_first_vport(const struct pf_adapter *a, uint16_t vf_id);
+/* Build the NIC switch capabilities from what the device reported. */
+void pf__nic_switch_caps(const struct pf_adapter *a, struct ndis_nic_switch_capabilities *c);
+/* Complete the pended OID (exactly once). */
+void pf__oid_complete(struct pf_adapter *a, ndis_status_t status);
+/* Map a device error of a command to the OID's documented status (hw.c), and name it. */
+ndis_status_t pf__status_from_hw(int err);
+const char *pf__hw_err_name(int err);
+void pf__mac_format(const uint8_t mac[6], char buf[18]);
+/* Keep config blocks 0 and 1 in step with the VF's state; invalidate when `notify`. */
+void pf__vf_blocks_refresh(struct pf_adapter *a, uint16_t vf_id, bool notify);
+
+/* ---- ctrlpath.c / switch.c / vf.c / vport.c / filter.c: OID handlers ---------------------- */
+ndis_status_t pf__oid_request(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__create_switch(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__delete_switch(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__switch_parameters_set(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__switch_parameters_get(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__enum_switches(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__allocate_vf(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__free_vf(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__vf_parameters(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__enum_vfs(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__reset_vf(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__set_vf_power_state(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__vf_config_space(struct pf_adapter *a, struct ndis_oid_request *req, bool write);
+ndis_status_t pf__vf_config_block(struct pf_adapter *a, struct ndis_oid_request *req, bool write);
+ndis_status_t pf__vf_vendor_device_id(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__probed_bars(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__bar_resources(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__create_vport(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__delete_vport(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__vport_parameters_set(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__vport_parameters_get(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__enum_vports(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__set_filter(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__clear_filter(struct pf_adapter *a, struct ndis_oid_request *req);
+ndis_status_t pf__move_filter(struct pf_adapter *a, struct ndis_oid_request *req);
+/* Halt-time cleanup of what is left (flagged in stats by the caller). */
+void pf__vf_force_release_all(struct pf_adapter *a);
+
+/* ---- mailbox.c ----------------------------------------------------------------------------- */
+void pf__mbx_interrupt(struct pf_adapter *a);
+void pf__mbx_post_invalidation(struct pf_adapter *a, uint16_t vf_id, uint64_t mask);
+void pf__mbx_flush(struct pf_adapter *a);
+
+/* ---- hw.c: the only file that touches the device ------------------------------------------ */
+/* Probe: identity, capabilities, SR-IOV capability, MAC. SIM_ENODEV with the reason in d. */
+int pf__hw_probe(struct pf_adapter *a, struct sim_diag *d);
+/* MiniportInitializeEx hardware part: memory + bus master, MSI-X vectors connected, unmasked,
+ * enabled. MiniportHaltEx part: the reverse; queued commands are cancelled. */
+int pf__hw_start(struct pf_adapter *a, struct sim_diag *d);
+void pf__hw_stop(struct pf_adapter *a);
+/* Queue a device command (params copied). Returns 0 (cb runs exactly once, later) or
+ * SIM_ENOSPC (queue full) / SIM_ENODEV (adapter stopped); then cb never runs. */
+int pf__hw_cmd(struct pf_adapter *a, enum pf_hw_op op, const uint32_t *p, unsigned np, pf_cmd_cb cb,
+               void *ctx, uintptr_t arg);
+/* The command watchdog fired (timer callback lives in miniport.c). */
+void pf__hw_watchdog(struct pf_adapter *a);
+/* CREATE_SWITCH: the VF-enable delay is over (timer callback lives in miniport.c). */
+void pf__create_switch_ready(struct pf_adapter *a);
+/* RESET_VF: the fabric says the FLR finished. */
+void pf__reset_vf_done(struct pf_adapter *a, uint16_t vf_id, int status);
+/* Cancel every queued command (callbacks run with SIM_ECANCELED). */
+void pf__hw_cmd_cancel_all(struct pf_adapter *a);
+/* The NdisM* PF helpers' hooks (NdisMEnableVirtualization etc.), backed by the fabric. */
+extern const struct ndis_pf_hw_ops pf__hw_ops;
+/* FLR of a VF (OID_SRIOV_RESET_VF). done(a, vf_id, 0 | SIM_ETIMEDOUT). */
+int pf__hw_vf_flr(struct pf_adapter *a, uint16_t vf_id,
+                  void (*done)(struct pf_adapter *, uint16_t, int));
+/* VF power state through the VF's PCI PM capability (PMCSR). 0, or SIM_ENODEV / SIM_ENOTSUP. */
+int pf__hw_vf_set_power(struct pf_adapter *a, uint16_t vf_id, uint32_t ndis_dstate, bool wake);
+/* Location (RID) of VF vf_id from the SR-IOV capability; 0 or SIM_ERANGE / SIM_ENODEV. */
+int pf__hw_vf_rid(struct pf_adapter *a, uint16_t vf_id, uint16_t *rid);
+/* Physical address and size of VF vf_id's BAR bar (SR-IOV VF BAR templates). */
+int pf__hw_vf_bar(struct pf_adapter *a, uint16_t vf_id, unsigned bar, uint64_t *addr,
+                  uint64_t *size);
+/* Link state for GET_LINK. */
+void pf__hw_link(struct pf_adapter *a, bool *up, uint32_t *mbps);
+/* Mailbox: pending bitmaps (read and clear VFLR), request words, answer, PF message. */
+uint64_t pf__hw_mbx_req_pending(struct pf_adapter *a);
+uint64_t pf__hw_mbx_take_vflr(struct pf_adapter *a);
+void pf__hw_mbx_read_req(struct pf_adapter *a, uint16_t vf_id, uint32_t words[16]);
+/* Answer: ack true = ACK else NACK; nwords > 0 delivers reply words as a PF message too. */
+void pf__hw_mbx_answer(struct pf_adapter *a, uint16_t vf_id, bool ack, const uint32_t *words,
+                       unsigned nwords);
+/* Post an unsolicited PF->VF message; false if the VF still holds the previous one. */
+bool pf__hw_mbx_send(struct pf_adapter *a, uint16_t vf_id, const uint32_t *words, unsigned n);
+
+/* Mailbox message vocabulary, device-independent names for mailbox.c (values from hw.c). */
+extern const uint16_t pf__mbx_type_vf_reset, pf__mbx_type_set_mac, pf__mbx_type_set_multicast,
+    pf__mbx_type_set_vlan, pf__mbx_type_set_mtu, pf__mbx_type_api, pf__mbx_type_get_queues,
+    pf__mbx_type_get_link, pf__mbx_type_cfg_read, pf__mbx_type_cfg_write,
+    pf__mbx_type_cfg_invalidate;
+uint32_t pf__mbx_hdr(uint16_t type, unsigned len, unsigned seq);
+uint16_t pf__mbx_hdr_type(uint32_t w0);
+unsigned pf__mbx_hdr_len(uint32_t w0);
+unsigned pf__mbx_hdr_seq(uint32_t w0);
+void pf__mac_to_words(const uint8_t mac[6], uint32_t *lo, uint32_t *hi);
+void pf__mac_from_words(uint32_t lo, uint32_t hi, uint8_t mac[6]);
+
+#endif /* SRIOVSIM_PF_INT_H */
