@@ -354,8 +354,9 @@ const struct scn_arg *scn_stmt_arg(const struct scn_stmt *s, const char *key);
 const struct scn_value *scn_stmt_value(const struct scn_stmt *s, const char *key);
 
 /* Canonical text of a statement, as the checker understood it: resolved time, verb, typed
- * arguments (explicit ones only), e.g. "2.500000000s expect flow f1.lost <= 64". Parsing the
- * canonical text (without its time) gives the same statement. Returns buf. */
+ * arguments (explicit ones only), e.g. "2.500000000s expect flow f1.lost <= 64". A statement
+ * anchored to a wait-until prints "+OFFSET" counted from the wait-until's completion. Parsing
+ * the canonical text of a program without wait-until gives the same program. Returns buf. */
 char *scn_stmt_format(const struct scn_stmt *s, char *buf, size_t len);
 /* Canonical text of an expectation: "flow f1.lost <= 64 within=10ms" (window from stmt). */
 char *scn_expect_format(const struct scn_stmt *s, char *buf, size_t len);

@@ -28,8 +28,8 @@ slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     cr_assert_not_null(f, "open %s", path);
-    char *buf = malloc(1 << 16);
-    *len = fread(buf, 1, (1 << 16) - 1, f);
+    char *buf = malloc(1 << 17);
+    *len = fread(buf, 1, (1 << 17) - 1, f);
     buf[*len] = '\0';
     fclose(f);
     return buf;
@@ -1008,4 +1008,60 @@ Test(scn_parser, out_of_memory_sweep_on_a_bad_script)
                          "flow start f2 from=vm1 to=ext1 rate=fast");
     oom_sweep(src, SIM_EPARSE);
     free(src);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The reference page documents the whole schema, and its examples parse.
+ * ------------------------------------------------------------------------------------------- */
+Test(scn_docs, every_verb_key_field_and_event_is_documented)
+{
+    size_t len;
+    char *doc = slurp(SCN_TEST_DOCS, &len);
+    char pat[128];
+    for (int v = 0; v < SCN_VERB_COUNT; v++) {
+        const struct scn_verb_spec *s = scn__verb_spec((enum scn_verb)v);
+        if (scn_verb_sub(s->verb))
+            snprintf(pat, sizeof pat, "`%s %s", scn_verb_name(s->verb), scn_verb_sub(s->verb));
+        else
+            snprintf(pat, sizeof pat, "`%s", scn_verb_name(s->verb));
+        cr_expect(strstr(doc, pat) != NULL, "docs mention %s", pat);
+        for (size_t k = 0; k < s->n_keys; k++) {
+            snprintf(pat, sizeof pat, "`%s=", s->keys[k].name);
+            cr_expect(strstr(doc, pat) != NULL, "docs document key %s of %s", pat,
+                      scn_verb_name(s->verb));
+        }
+    }
+    const struct scn_field_spec *(*tables[])(size_t *) = {scn__vm_fields, scn__flow_fields,
+                                                          scn__oid_fields, scn__pci_fields};
+    for (size_t t = 0; t < SIM_ARRAY_SIZE(tables); t++) {
+        size_t n;
+        const struct scn_field_spec *f = tables[t](&n);
+        for (size_t i = 0; i < n; i++) {
+            snprintf(pat, sizeof pat, "`%s", f[i].name);
+            cr_expect(strstr(doc, pat) != NULL, "docs document field %s", f[i].name);
+        }
+    }
+    for (size_t i = 0; i < SCN_EVENT_COUNT; i++) {
+        snprintf(pat, sizeof pat, "`%s`", scn_event_name((enum scn_event)i));
+        cr_expect(strstr(doc, pat) != NULL, "docs document event %s", pat);
+    }
+    for (int c = 0; c < SIM_DROP_CAUSE_COUNT; c++) {
+        snprintf(pat, sizeof pat, "`%s`", sim_drop_cause_name((enum sim_drop_cause)c));
+        cr_expect(strstr(doc, pat) != NULL, "docs list drop cause %s", pat);
+    }
+    /* The examples on the page are the test files, verbatim. */
+    static const char *const files[] = {"/failover.scn", "/live-migrate.scn", "/react.scn"};
+    for (size_t i = 0; i < SIM_ARRAY_SIZE(files); i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s%s", SCN_TEST_DATA, files[i]);
+        size_t fl;
+        char *text = slurp(path, &fl);
+        char *body = strchr(text, '\n'); /* react.scn's first comment line is not on the page */
+        cr_expect(strstr(doc, i < 2 ? text : body + 1) != NULL, "%s appears in the docs", path);
+        struct scn_program *p;
+        cr_expect_eq(scn_program_parse_file(path, NULL, &p, NULL), 0, "%s parses", path);
+        scn_program_destroy(p);
+        free(text);
+    }
+    free(doc);
 }
