@@ -81,16 +81,28 @@ sim__heap_remove(struct sim_sched *s, struct sim_timer *t)
         sift_down(s, i);
 }
 
+int
+sim_sched_reserve(struct sim_sched *s, size_t n)
+{
+    if (n <= s->heap_cap)
+        return 0;
+    if (n > SIZE_MAX / sizeof(struct sim_timer *))
+        return SIM_ENOMEM;
+    struct sim_timer **h = sim_realloc(SIM_TAG(sim_sched), s->heap, n * sizeof *h);
+    if (h == NULL)
+        return SIM_ENOMEM;
+    s->heap = h;
+    s->heap_cap = n;
+    return 0;
+}
+
 static int
 heap_push(struct sim_sched *s, struct sim_timer *t)
 {
     if (s->heap_len == s->heap_cap) {
-        size_t cap = s->heap_cap ? s->heap_cap * 2 : 64;
-        struct sim_timer **h = sim_realloc(SIM_TAG(sim_sched), s->heap, cap * sizeof *h);
-        if (h == NULL)
-            return SIM_ENOMEM;
-        s->heap = h;
-        s->heap_cap = cap;
+        int err = sim_sched_reserve(s, s->heap_cap ? s->heap_cap * 2 : 64);
+        if (err != 0)
+            return err;
     }
     s->heap[s->heap_len] = t;
     t->heap_index = (long)s->heap_len;

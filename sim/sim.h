@@ -117,7 +117,8 @@ int sim_diag_fail(struct sim_diag *d, int code, const char *fmt, ...) SIM_PRINTF
     X(NO_ROUTE, "no-route", "the switch had no port for the destination")                          \
     X(PATH_INACTIVE, "path-inactive", "sent on a data path that was not (or no longer) active")    \
     X(PAUSED, "paused", "the adapter was paused, halted or not yet started")                       \
-    X(MTU, "mtu", "frame longer than the port's MTU")
+    X(MTU, "mtu", "frame longer than the port's MTU")                                              \
+    X(MALFORMED, "malformed", "frame failed a header or checksum check")
 
 enum sim_drop_cause {
 #define SIM_DROP_ENUM(name, word, msg) SIM_DROP_##name,
@@ -336,6 +337,9 @@ long sim_sched_run(struct sim_sched *s, sim_time_t until);
 int sim_sched_step(struct sim_sched *s);
 /* Make sim_sched_run() return after the current callback. Any thread. */
 void sim_sched_stop(struct sim_sched *s);
+/* Grow the timer heap to hold at least `n` pending timers, so that a run that never exceeds
+ * it allocates nothing. Returns 0 or SIM_ENOMEM (the heap is unchanged). Loop thread only. */
+int sim_sched_reserve(struct sim_sched *s, size_t n);
 /* Number of timers pending. */
 size_t sim_sched_pending(const struct sim_sched *s);
 /* Events run since creation (for "events per second" figures). */

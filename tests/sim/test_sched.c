@@ -433,3 +433,24 @@ Test(sim_sched, heap_order_under_churn)
         cr_assert_geq(rec.log[k].at, rec.log[k - 1].at, "out of order at %d", k);
     sim_sched_destroy(rec.s);
 }
+
+Test(sim_sched, reserve_makes_starts_allocation_free)
+{
+    enum { N = 1000 };
+    static struct sim_timer t[N];
+    struct sim_sched *s = make_virtual();
+    cr_assert_eq(sim_sched_reserve(s, N), 0);
+    long before = sim_alloc_attempts();
+    for (int i = 0; i < N; i++) {
+        sim_timer_init(s, &t[i], must_not_run, NULL);
+        cr_assert_eq(sim_timer_start(&t[i], i + 1), 0);
+    }
+    cr_expect_eq(sim_alloc_attempts(), before, "no heap growth after reserve");
+    cr_expect_eq(sim_sched_reserve(s, 10), 0, "shrinking is a no-op");
+    sim_alloc_fail_nth(0);
+    cr_expect_eq(sim_sched_reserve(s, 4 * N), SIM_ENOMEM);
+    cr_expect_eq(sim_sched_pending(s), N, "heap intact after a failed reserve");
+    for (int i = 0; i < N; i++)
+        sim_timer_stop(&t[i]);
+    sim_sched_destroy(s);
+}

@@ -50,6 +50,30 @@ if "$sim" --help | grep -q '^  bench'; then
     expect bench-unknown 64 "$sim" bench nope
 fi
 
+if "$sim" --help | grep -q '^  config'; then
+    tmp=$(mktemp -d)
+    expect config-default 0 "$sim" config -o "$tmp/d.txt"
+    check config-first-line grep -q '^01:00.0 ' "$tmp/d.txt"
+    check config-4096-bytes-per-function test "$(grep -c '^ff0: ' "$tmp/d.txt")" -eq 5
+    expect config-too-many-vfs 64 "$sim" config --num-vfs 9 --total-vfs 8
+    check config-rule-named grep -q 'NumVFs can be at most TotalVFs' <<<"$err"
+    expect config-bad-number 64 "$sim" config --vf-stride banana
+    expect config-unwritable 74 "$sim" config -o /nonexistent/dir/d.txt
+    expect config-json 0 "$sim" --json config --num-vfs 7
+    check config-json-num-vfs grep -q '"num_vfs": 7' <<<"$out"
+    if command -v lspci >/dev/null; then
+        "$sim" config --num-vfs 7 --vf-offset 0x80 --vf-stride 2 -o "$tmp/7.txt"
+        out=$(lspci -F "$tmp/7.txt" -vvv -nn 2>/dev/null)
+        check lspci-seven-vfs test "$(grep -c '\[8086:10ed\]' <<<"$out")" -eq 7
+        check lspci-last-vf grep -q '^01:11.4 ' <<<"$out"
+        check lspci-sriov-counts grep -q 'Initial VFs: 8, Total VFs: 8, Number of VFs: 7' <<<"$out"
+        check lspci-offset-stride grep -q 'VF offset: 128, stride: 2, Device ID: 10ed' <<<"$out"
+    else
+        echo "cli: lspci not installed, skipping the lspci decode checks"
+    fi
+    rm -rf "$tmp"
+fi
+
 rm -f /tmp/cli_err.$$
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
