@@ -4,6 +4,7 @@
  * Windows counterpart: allocating a NIC queue's descriptor ring or a VMBus channel's ring
  * buffer at queue / channel creation time; nothing is allocated afterwards.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "sim/sim.h"
@@ -78,6 +79,7 @@ sim_ring_fini(struct sim_ring *r)
 {
     if (r == NULL)
         return;
+    assert(r->magic == SIM_RING__MAGIC && "sim_ring_fini: not an initialised ring");
     r->magic = 0;
 }
 

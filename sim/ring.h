@@ -101,7 +101,7 @@ struct sim_ring {
     /* Read-only after init. */
     alignas(SIM_RING_CACHE_LINE) uint32_t size; /* number of slots (== capacity) */
     uint32_t mask;                              /* size - 1 */
-    uint32_t magic;                             /* SIM_RING__MAGIC while initialised */
+    uint32_t magic;   /* SIM_RING__MAGIC while initialised (debug builds assert it at teardown) */
     void *alloc_base; /* block to sim_free() for sim_ring_create rings; NULL on caller memory */
 
     /* Shared producer index: written (release) by the producer, read (acquire) by the consumer
@@ -194,7 +194,8 @@ void sim_ring__set_start_index(struct sim_ring *r, uint32_t start);
 
 /* Bursts of at least this many descriptors are copied with memcpy(): from about 512 bytes on,
  * the C library's copy (which picks AVX2/AVX-512 at run time) beats the baseline-ISA loop below
- * by up to 1.6x on this project's reference machine, and its call overhead no longer shows. */
+ * (1.5x and more per descriptor at burst 256 on the reference machine of bench/README.md), and
+ * its call overhead no longer shows. */
 #define SIM_RING__MEMCPY_MIN 64
 
 /* memcpy() of n descriptors, out of line (ring.c): keeping the call out of the inline code also
