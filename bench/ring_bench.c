@@ -100,7 +100,8 @@ enum only_kind {
 };
 
 struct opts {
-    const char *prog;
+    const char *prog;    /* argv[0]: prefixes messages ("ring: ...") */
+    const char *invoked; /* how the user runs it: "sriovsim bench ring" or the program path */
     unsigned bursts[MAX_BURSTS];
     int nbursts;
     int cpu_prod, cpu_cons;
@@ -198,7 +199,7 @@ usage_error(const struct opts *o, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (try '%s --help')\n", o->prog);
+    fprintf(stderr, " (try '%s --help')\n", o->invoked);
     return EXIT_USAGE;
 }
 
@@ -296,6 +297,7 @@ parse_opts(struct opts *o, int argc, char **argv)
     static const unsigned default_bursts[] = {1, 8, 32, 256};
     memset(o, 0, sizeof(*o));
     o->prog = argc > 0 && argv[0] ? argv[0] : "ring";
+    o->invoked = strcmp(o->prog, "ring") == 0 ? "sriovsim bench ring" : o->prog;
     memcpy(o->bursts, default_bursts, sizeof(default_bursts));
     o->nbursts = (int)SIM_ARRAY_SIZE(default_bursts);
     o->cpu_prod = 0;
@@ -359,10 +361,10 @@ parse_opts(struct opts *o, int argc, char **argv)
             o->json = true;
             break;
         case 'h':
-            usage(stdout, o->prog);
+            usage(stdout, o->invoked);
             return -1;
         default: /* getopt_long already printed the reason */
-            fprintf(stderr, "(try '%s --help')\n", o->prog);
+            fprintf(stderr, "(try '%s --help')\n", o->invoked);
             return EXIT_USAGE;
         }
     }
