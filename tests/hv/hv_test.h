@@ -10,7 +10,7 @@
 
 #include "hv/hv.h"
 
-#define HVT_PF_RID PCIE_RID(1, 0, 0)
+#define HVT_PF_RID  PCIE_RID(1, 0, 0)
 #define HVT_NUM_VFS 4
 #define HVT_MEM     (UINT64_C(4) << 20)
 
