@@ -74,6 +74,24 @@ if "$sim" --help | grep -q '^  config'; then
     rm -rf "$tmp"
 fi
 
+if "$sim" --help | grep -q '^  check'; then
+    data=$(dirname "$0")/../script/data
+    tmp=$(mktemp -d)
+    expect check-examples 0 "$sim" check "$data/failover.scn" "$data/live-migrate.scn"
+    check check-counts grep -q 'failover.scn: ok (28 statements' <<<"$out"
+    printf 'host h1\npf h1.pf0 total_vfs=8\n0 atach-vf vm1\n1s oid h1.pf0 OID_SRIOV_RESET_VV\n' >"$tmp/bad.scn"
+    expect check-bad 65 "$sim" check "$tmp/bad.scn"
+    check check-did-you-mean-verb grep -q "bad.scn:3:3: error: unknown verb 'atach-vf' (did you mean 'attach-vf'?)" <<<"$err"
+    check check-did-you-mean-oid grep -q "did you mean 'OID_SRIOV_RESET_VF'" <<<"$err"
+    check check-caret grep -q '\^~~~~~~~' <<<"$err"
+    expect check-missing 66 "$sim" check "$tmp/nope.scn"
+    expect check-missing-wins 66 "$sim" check "$tmp/bad.scn" "$tmp/nope.scn"
+    expect check-no-arg 64 "$sim" check
+    expect check-json 65 "$sim" --json check "$tmp/bad.scn"
+    check check-json-line grep -q '"line": 3' <<<"$out"
+    rm -rf "$tmp"
+fi
+
 rm -f /tmp/cli_err.$$
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
