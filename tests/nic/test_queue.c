@@ -298,3 +298,42 @@ Test(nic_queue, surprise_removal_stops_the_vf_queues)
     cr_assert_eq(t_rx_pending(&e.vf[0]), 0);
     t_env_fini(&e);
 }
+
+Test(nic_queue, pf_flr_returns_the_adapter_to_power_on)
+{
+    struct t_env e;
+    t_env_init(&e, 2, 0, false);
+    t_seven(&e, 2);
+    cr_assert_eq(nic_vport_count(e.nic), 3);
+    cr_assert_eq(nic_filter_count(e.nic), 2);
+    flr_status = 1;
+    cr_assert_eq(pcie_flr(e.f, T_PF_RID, flr_done, NULL), 0);
+    t_run(&e, PCIE_FLR_BOUND_NS + SIM_MSEC(1));
+    cr_assert_eq(flr_status, 0);
+    cr_assert_eq(pcie_pf_num_vfs(nic_pf_fn(e.nic)), 0, "VFs gone with the PF reset");
+    cr_assert_eq(nic_vport_count(e.nic), 1);
+    cr_assert_eq(nic_filter_count(e.nic), 0);
+    cr_assert_eq(pcie_fn_enable(e.f, T_PF_RID), 0);
+    cr_assert_not(t_rd(&e, T_PF_RID, NIC_REG_STATUS) & NIC_STATUS_SWITCH_ON);
+    cr_assert_eq(t_rd(&e, T_PF_RID, NIC_REG_QP(0) + NIC_QP_STATUS), 0);
+    cr_assert_eq(t_rd(&e, T_PF_RID, NIC_REG_CMD_STATUS), 0);
+    t_env_fini(&e);
+}
+
+Test(nic_queue, vf_disable_makes_its_vport_drop_paused)
+{
+    struct t_env e;
+    t_env_init(&e, 2, 0, false);
+    t_seven(&e, 2);
+    struct sim_diag d;
+    cr_assert_eq(pcie_sriov_disable(e.f, T_PF_RID, &d), 0, "%s", d.reason);
+    uint8_t fr[128], m2[6];
+    t_mac(m2, 2);
+    uint32_t len = t_frame(fr, m2, peer_mac, -1, 40);
+    nic_port_rx(e.nic, fr, len, 1);
+    cr_assert_eq(e.drop_by_cause[SIM_DROP_PAUSED], 1);
+    cr_assert_eq(t_rx_pending(&e.vf[1]), 0);
+    /* The VPort (PF-owned) still exists; re-enabling brings the VF back clean. */
+    cr_assert_eq(nic_vport_count(e.nic), 3);
+    t_env_fini(&e);
+}

@@ -230,3 +230,44 @@ Test(nic_switch, per_packet_path_is_allocation_free)
     cr_assert_eq(e.drop_n, 0);
     t_env_fini(&e);
 }
+
+/* Every VF of a 7-VF switch sends to every other VF: each frame lands in exactly the right
+ * VF's ring, switched internally, and nothing reaches the wire or the default VPort. */
+Test(nic_switch, seven_vfs_all_pairs_switched_internally)
+{
+    struct t_env e;
+    t_env_init(&e, 7, 0, false);
+    t_seven(&e, 7);
+    uint8_t fr[128], src[6], dst[6];
+    for (unsigned a = 0; a < 7; a++) {
+        for (unsigned b = 0; b < 7; b++) {
+            if (a == b)
+                continue;
+            t_mac(src, (uint8_t)(a + 1));
+            t_mac(dst, (uint8_t)(b + 1));
+            uint32_t len = t_frame(fr, dst, src, -1, 30 + a);
+            t_send(&e.vf[a], fr, len, 100 * a + b);
+        }
+        t_run(&e, SIM_USEC(50));
+    }
+    for (unsigned b = 0; b < 7; b++) {
+        unsigned n = 0, from_mask = 0;
+        struct nic_pkt_hdr h;
+        uint32_t l;
+        while (t_recv(&e.vf[b], &h, NULL, &l)) {
+            cr_assert_eq(h.packet_id % 100, b, "frame for VF %u landed on VF %u",
+                         (unsigned)(h.packet_id % 100), b);
+            cr_assert_eq(h.src_vport, h.packet_id / 100 + 1);
+            cr_assert_eq(h.vport_id, b + 1);
+            from_mask |= 1u << (h.packet_id / 100);
+            n++;
+        }
+        cr_assert_eq(n, 6, "VF %u got %u", b, n);
+        cr_assert_eq(from_mask, 0x7fu & ~(1u << b));
+        cr_assert_eq(t_txc_reap(&e.vf[b], NULL, 0), 6);
+    }
+    cr_assert_eq(e.wire_n, 0);
+    cr_assert_eq(t_rx_pending(&e.pf), 0);
+    cr_assert_eq(e.drop_n, 0);
+    t_env_fini(&e);
+}
