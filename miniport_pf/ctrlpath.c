@@ -177,8 +177,8 @@ pf__oid_request(struct pf_adapter *a, struct ndis_oid_request *req)
     /* ---- receive filters --------------------------------------------------------------------- */
     case OID_RECEIVE_FILTER_SET_FILTER:
         /* Method: set a MAC and/or VLAN filter on a VPort's default queue (VMQueue filter type,
-         * fields ANDed, §11.1). The PF assigns the FilterId (1..N, unique on the adapter;
-         * ndis_shim leaves that NDIS duty to the miniport). This device: FILTER_SET; pended. */
+         * fields ANDed, §11.1). NDIS assigns the FilterId (1..N, unique on the adapter) and
+         * the PF keeps it. This device: FILTER_SET with that id; pended. */
         st = pf__set_filter(a, req);
         break;
     case OID_RECEIVE_FILTER_CLEAR_FILTER:

@@ -57,13 +57,12 @@ pf__set_filter(struct pf_adapter *a, struct ndis_oid_request *req)
                           "FilterType must be VMQueue for SR-IOV (§4.2)",
                           "SET_FILTER vport=%u: FilterType %u (only NdisReceiveFilterTypeVMQueue)",
                           vport, p.filter_type);
-    if (p.queue_id != NDIS_DEFAULT_RECEIVE_QUEUE_ID ||
-        p.filter_id != NDIS_DEFAULT_RECEIVE_FILTER_ID || p.requested_filter_id_bit_count != 0)
-        return pf__refuse(a, req, NDIS_STATUS_INVALID_PARAMETER,
-                          "QueueId/FilterId must be the defaults (§4.2)",
-                          "SET_FILTER vport=%u: QueueId %u / FilterId %u / "
-                          "RequestedFilterIdBitCount %u must be 0",
-                          vport, p.queue_id, p.filter_id, p.requested_filter_id_bit_count);
+    if (p.queue_id != NDIS_DEFAULT_RECEIVE_QUEUE_ID || p.requested_filter_id_bit_count != 0)
+        return pf__refuse(
+            a, req, NDIS_STATUS_INVALID_PARAMETER,
+            "QueueId must be the default, RequestedFilterIdBitCount 0 (§4.2)",
+            "SET_FILTER vport=%u: QueueId %u / RequestedFilterIdBitCount %u must be 0", vport,
+            p.queue_id, p.requested_filter_id_bit_count);
     if (pf__vport(a, vport) == NULL)
         return pf__refuse(a, req, NDIS_STATUS_INVALID_PARAMETER, "no such VPortId",
                           "SET_FILTER vport=%u: no such VPort", vport);
@@ -124,14 +123,23 @@ pf__set_filter(struct pf_adapter *a, struct ndis_oid_request *req)
         return pf__refuse(a, req, NDIS_STATUS_INVALID_PARAMETER, "bad VLAN test",
                           "SET_FILTER vport=%u: VLAN id %u%s", vport, vlan,
                           vlan > 4095 ? " out of range" : " with VLAN_UNTAGGED_OR_ZERO");
-    /* The PF assigns the FilterId (NDIS's duty in Windows; not done by ndis_shim). */
-    uint32_t id = 1;
-    while (id <= a->max_filters && a->filters[id].used)
-        id++;
-    if (id > a->max_filters)
-        return pf__refuse(a, req, NDIS_STATUS_RESOURCES, "filter table full",
-                          "SET_FILTER vport=%u: all %u receive filters are in use", vport,
-                          a->max_filters);
+    /* NDIS assigns the FilterId (unique on the adapter) and writes it in before forwarding;
+     * if it did not (no switch in its registry), the PF picks the lowest free one. */
+    uint32_t id = p.filter_id;
+    if (id == NDIS_DEFAULT_RECEIVE_FILTER_ID) {
+        id = 1;
+        while (id <= a->max_filters && a->filters[id].used)
+            id++;
+        if (id > a->max_filters)
+            return pf__refuse(a, req, NDIS_STATUS_RESOURCES, "filter table full",
+                              "SET_FILTER vport=%u: all %u receive filters are in use", vport,
+                              a->max_filters);
+    } else if (id > a->max_filters || a->filters[id].used) {
+        return pf__refuse(a, req, NDIS_STATUS_INVALID_PARAMETER, "FilterId out of range or in use",
+                          "SET_FILTER vport=%u: FilterId %u is beyond the device's %u filters or "
+                          "in use",
+                          vport, id, a->max_filters);
+    }
     uint32_t cmd[6] = {id, vport, 0, 0, vlan, flags};
     pf__mac_to_words(mac, &cmd[2], &cmd[3]);
     int err = pf__hw_cmd(a, PF_HW_FILTER_SET, cmd, 6, set_filter_done, NULL, 0);
