@@ -103,7 +103,7 @@ struct hv_vmbus_ep {
     char where[HV__WHERE_MAX];  /* "vm1.vmbus.netvsc0 guest->host" for drop reports */
     struct hv_vmbus_ep_stats stats;
 
-    alignas(64) _Atomic bool masked;
+    alignas(64) atomic_uint masked; /* 1 while the owner polls with interrupts masked */
 };
 
 enum hv__chan_state {

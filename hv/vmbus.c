@@ -230,7 +230,7 @@ hv_vmbus_offer(struct hv_partition *host, struct hv_partition *guest,
         ep->ch = ch;
         ep->peer = &ch->ep[1 - s];
         ep->side = (enum hv_vmbus_side)s;
-        atomic_init(&ep->masked, false);
+        atomic_init(&ep->masked, 0u);
         sim_timer_init(guest->sched, &ep->irq_timer, irq_cb, ep);
         snprintf(ep->where, sizeof(ep->where), "%s.vmbus.%s%u %s", guest->name, ch->type,
                  ch->instance, s == HV_VMBUS_GUEST ? "guest->host" : "host->guest");
@@ -300,7 +300,7 @@ ep_setup(struct hv_vmbus_ep *ep, struct sim_ring *tx, struct sim_ring *rx, struc
         busy[i] = HV__SEC_FREE;
     }
     ep->free_top = own.sections;
-    atomic_store_explicit(&ep->masked, false, memory_order_relaxed);
+    atomic_store_explicit(&ep->masked, 0u, memory_order_relaxed);
 }
 
 int
@@ -692,12 +692,15 @@ signal_peer(struct hv_vmbus_ep *ep)
     struct hv_vmbus_ep *peer = ep->peer;
     if (ch->signal == HV_VMBUS_SIGNAL_POLL)
         return;
-    /* Dekker pair with hv_vmbus_ep_unmask_interrupts: our ring publish (release of the head),
-     * this seq_cst fence, then the mask load; the peer stores the mask, fences, then loads the
-     * head. At least one side sees the other's store: either we see "unmasked" and signal, or
-     * the peer sees our message and polls again. No wake-up is lost. */
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&peer->masked, memory_order_relaxed)) {
+    /* The lost-wake-up race (we publish a message while the peer, finding its ring empty,
+     * unmasks and goes idle) is closed by read-modify-writes on the one `masked` word, which
+     * are totally ordered: if our RMW comes after the peer's unmask (an exchange), we read 0
+     * and signal; if it comes before, the peer's exchange reads the value our RMW wrote, so
+     * our ring publish (sequenced before the RMW) happens-before its re-check of the ring
+     * (hv_vmbus_ep_unmask_interrupts), which then sees the message. An RMW rather than a
+     * fence: it is a full barrier on x86 and ThreadSanitizer understands it.
+     * seq_cst; partner: the atomic_exchange in hv_vmbus_ep_unmask_interrupts. */
+    if (atomic_fetch_or_explicit(&peer->masked, 0u, memory_order_seq_cst) != 0) {
         ep->stats.signals_suppressed++;
         return;
     }
@@ -953,7 +956,7 @@ void
 hv_vmbus_ep_mask_interrupts(struct hv_vmbus_ep *ep)
 {
     if (ep)
-        atomic_store_explicit(&ep->masked, true, memory_order_relaxed);
+        atomic_store_explicit(&ep->masked, 1u, memory_order_relaxed); /* only suppresses */
 }
 
 bool
@@ -961,8 +964,7 @@ hv_vmbus_ep_unmask_interrupts(struct hv_vmbus_ep *ep)
 {
     if (!ep)
         return false;
-    atomic_store_explicit(&ep->masked, false, memory_order_relaxed);
-    /* Partner: the fence in signal_peer (see there). */
-    atomic_thread_fence(memory_order_seq_cst);
+    /* seq_cst RMW; partner: the atomic_fetch_or in signal_peer (see the reasoning there). */
+    atomic_exchange_explicit(&ep->masked, 0u, memory_order_seq_cst);
     return ep->rx && !sim_ring_is_empty(ep->rx);
 }
