@@ -392,7 +392,7 @@ struct nic_pkt_hdr {
 /* =============================================================================================
  * 8. Statistics block (NIC_CMD_STATS_READ) — per-VPort counters, little-endian u64 words.
  * =========================================================================================== */
-#define NIC_STATS_DROP_SLOTS 16 /* drops[] indexed by enum sim_drop_cause */
+#define NIC_STATS_DROP_SLOTS 32 /* drops[] indexed by enum sim_drop_cause (room to grow) */
 struct nic_hw_vport_stats {
     uint64_t rx_packets, rx_bytes;        /* delivered into this VPort's RX rings */
     uint64_t tx_packets, tx_bytes;        /* taken from its TX rings and forwarded */

@@ -96,7 +96,9 @@ nic_port_rx(struct nic *nic, const void *frame, uint32_t len, uint64_t packet_id
     nic->port_stats.rx_frames++;
     nic->port_stats.rx_bytes += len;
     if (!nic__link_up(nic) || len < NIC_MIN_FRAME_LEN || len > NIC_MAX_FRAME_LEN) {
-        enum sim_drop_cause cause = !nic__link_up(nic) ? SIM_DROP_LINK_DOWN : SIM_DROP_MTU;
+        enum sim_drop_cause cause = !nic__link_up(nic)        ? SIM_DROP_LINK_DOWN
+                                    : len < NIC_MIN_FRAME_LEN ? SIM_DROP_MALFORMED
+                                                              : SIM_DROP_MTU;
         nic->port_stats.drops[cause]++;
         nic__drop(nic, NULL, cause, nic->where_port_rx, packet_id, frame, len);
         return 0;

@@ -277,7 +277,7 @@ nic_qp_tx_one(struct nic_qp *qp, uint64_t d)
     struct nic_frame f;
 
     if (len < NIC_MIN_FRAME_LEN || len > NIC_MAX_FRAME_LEN) {
-        cause = SIM_DROP_MTU;
+        cause = len < NIC_MIN_FRAME_LEN ? SIM_DROP_MALFORMED : SIM_DROP_MTU;
         nic__drop(nic, vs, cause, where, 0, NULL, 0);
         return (uint16_t)(NIC_TXC_DROPPED | cause);
     }

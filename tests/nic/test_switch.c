@@ -271,3 +271,38 @@ Test(nic_switch, seven_vfs_all_pairs_switched_internally)
     cr_assert_eq(e.drop_n, 0);
     t_env_fini(&e);
 }
+
+Test(nic_switch, bad_lengths_are_dropped_with_their_cause)
+{
+    struct t_env e;
+    t_env_init(&e, 1, 0, false);
+    t_seven(&e, 1);
+    static uint8_t big[NIC_MAX_FRAME_LEN + 16];
+    uint8_t m1[6];
+    t_mac(m1, 1);
+    /* Runt from the wire: malformed. Jumbo beyond the part's limit: mtu. */
+    uint32_t len = t_frame(big, m1, peer_mac, -1, 0);
+    nic_port_rx(e.nic, big, 10, 1);
+    cr_assert_eq(e.drop_by_cause[SIM_DROP_MALFORMED], 1);
+    nic_port_rx(e.nic, big, NIC_MAX_FRAME_LEN + 1, 2);
+    cr_assert_eq(e.drop_by_cause[SIM_DROP_MTU], 1);
+    /* A 3000-byte frame for a VF whose buffers hold 2048: buffer handed back unused. */
+    len = t_frame(big, m1, peer_mac, -1, 3000);
+    nic_port_rx(e.nic, big, len, 3);
+    cr_assert_eq(e.drop_by_cause[SIM_DROP_MTU], 2);
+    struct nic_pkt_hdr h;
+    uint32_t l;
+    cr_assert(t_recv(&e.vf[0], &h, NULL, &l));
+    cr_assert_eq(l, NIC_RXD_LEN_UNUSED);
+    /* A TX descriptor shorter than an Ethernet header: malformed, in the completion too. */
+    t_send(&e.vf[0], big, 8, 4);
+    t_run(&e, SIM_USEC(20));
+    uint16_t st[1];
+    cr_assert_eq(t_txc_reap(&e.vf[0], st, 1), 1);
+    cr_assert_eq(st[0], NIC_TXC_DROPPED | SIM_DROP_MALFORMED);
+    struct nic_port_stats ps;
+    nic_port_stats(e.nic, &ps);
+    cr_assert_eq(ps.drops[SIM_DROP_MALFORMED], 1);
+    cr_assert_eq(ps.drops[SIM_DROP_MTU], 1);
+    t_env_fini(&e);
+}
