@@ -70,12 +70,12 @@ extern "C" {
 /* Default messages per channel ring (each message takes HV_VMBUS_MSG_SIZE bytes of ring). */
 #define HV_VMBUS_RING_MSGS_DEFAULT 512u
 #define HV_VMBUS_RING_MSGS_MAX     (1u << 20)
-/* Send buffer: section size of Linux hv_netvsc (NETVSC_SEND_SECTION_SIZE = 6144); our default
- * count is smaller than Linux's 15 MiB buffer (INFERRED: 1.5 MiB is plenty for one queue). */
+/* Send buffer: section size of Linux hv_netvsc (NETVSC_SEND_SECTION_SIZE = 6144); count
+ * INFERRED (1.5 MiB; Linux's default send buffer is 1 MiB). */
 #define HV_VMBUS_SEND_SECTION_SIZE     6144u
 #define HV_VMBUS_SEND_SECTIONS_DEFAULT 256u
 /* Receive buffer: section size of Linux hv_netvsc (NETVSC_RECV_SECTION_SIZE = 1728, one
- * 1514-byte frame plus RNDIS header); count INFERRED. */
+ * 1514-byte frame plus RNDIS header); count INFERRED (864 KiB; Linux's default is 16 MiB). */
 #define HV_VMBUS_RECV_SECTION_SIZE     1728u
 #define HV_VMBUS_RECV_SECTIONS_DEFAULT 512u
 /* Most sections per buffer. */
