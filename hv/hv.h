@@ -253,7 +253,8 @@ struct hv_vmbus_ep_ops {
     void (*interrupt)(void *ctx, struct hv_vmbus_ep *ep);
     /* One received message, from hv_vmbus_ep_poll() (owner's thread). The message and its
      * section data (hv_vmbus_ep_msg_data) are valid during the call; the section stays the
-     * owner's until it completes the message. */
+     * owner's until it completes the message. It may close the channel, never destroy it
+     * (defer that with sim_sched_call). */
     void (*receive)(void *ctx, struct hv_vmbus_ep *ep, const struct hv_vmbus_msg *msg);
 };
 
@@ -531,7 +532,8 @@ int hv_vpci_offer(struct hv_partition *guest, uint16_t rid, const struct hv_vpci
  * hv_vpci_eject — the host asks the guest to release the device (graceful removal). The guest's
  * `eject_request` runs after msg_latency_ns; if it has not called hv_vpci_eject_ack within
  * timeout_ns (< 0: the offer's eject_timeout_ns) of this call, the device is surprise-removed
- * (see enum hv_vpci_timeout_action). Returns 0 or SIM_ESTATE (not PRESENT; reason in d).
+ * (see enum hv_vpci_timeout_action). Returns 0, SIM_ESTATE (not PRESENT; reason in d) or
+ * SIM_ENOMEM (the timers could not be armed; nothing changed).
  */
 int hv_vpci_eject(struct hv_vpci_dev *dev, sim_time_t timeout_ns, struct sim_diag *d);
 /* The guest acknowledges the eject: its driver has let go. The RID is detached, the state is
