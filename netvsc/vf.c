@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vf.c — NetVSC's protocol edge (netvsc.sys's LowerRange "ndisvf" binding): NDIS binds it, and
+ * only it, to the VF miniport. On bind NetVSC asks the VF for its serial number
+ * (OID_SRIOV_VF_SERIAL_NUMBER) to match it with the host's VF association; VF receives go to the
+ * same application endpoint as synthetic ones; VF sends use NBLs from NetVSC's own pool.
+ */
+#include <string.h>
+
+#include "netvsc/netvsc_int.h"
+
+static void
+serial_done(struct ndis_oid_request *req, ndis_status_t status)
+{
+    struct netvsc_adapter *ad = req->data;
+    if (!ad->vf_binding)
+        return; /* unbound meanwhile */
+    if (status != NDIS_STATUS_SUCCESS) {
+        SIM_WARN(netvsc, "%s: VF serial query failed (0x%08x): VF not used", ad->name,
+                 (unsigned)status);
+        return;
+    }
+    ad->vf_serial_known = true;
+    ad->vf_bound_serial = ad->serial_info.serial_number;
+    SIM_DEBUG(netvsc, "%s: bound VF has serial %u", ad->name, ad->vf_bound_serial);
+    netvsc__vf_registered_check(ad);
+}
+
+static ndis_status_t
+bind_adapter(void *ctx, struct ndis_binding *b, const struct ndis_bind_parameters *bp)
+{
+    struct netvsc_adapter *ad = ctx;
+    /* NetVSC teams with one VF at a time, and only with VF miniports. */
+    if (bp->kind != NDIS_MINIPORT_VF || ad->vf_binding)
+        return NDIS_STATUS_NOT_SUPPORTED;
+    ndis_binding_set_context(b, ad);
+    ad->vf_binding = b;
+    ad->vf_serial_known = false;
+    memset(&ad->serial_info, 0, sizeof ad->serial_info);
+    ndis_oid_request_init(&ad->serial_req, ad->name, NDIS_REQUEST_QUERY_INFORMATION,
+                          OID_SRIOV_VF_SERIAL_NUMBER, &ad->serial_info,
+                          (uint32_t)sizeof ad->serial_info);
+    ad->serial_req.data = ad;
+    struct sim_diag d = {0};
+    if (ndis_binding_oid_request(b, &ad->serial_req, serial_done, &d) != 0) {
+        SIM_WARN(netvsc, "%s: cannot query the VF serial: %s", ad->name, d.reason);
+        ad->vf_binding = NULL;
+        return NDIS_STATUS_RESOURCES;
+    }
+    ad->stats.vf_binds++;
+    SIM_DEBUG(netvsc, "%s: bound to VF miniport %s", ad->name, bp->miniport_name);
+    return NDIS_STATUS_SUCCESS;
+}
+
+static void
+unbind_adapter(void *ctx, struct ndis_binding *b)
+{
+    struct netvsc_adapter *ad = ctx;
+    if (b != ad->vf_binding)
+        return;
+    ad->vf_binding = NULL;
+    ad->vf_serial_known = false;
+    ad->stats.vf_unbinds++;
+    SIM_DEBUG(netvsc, "%s: unbound from the VF", ad->name);
+    netvsc__vf_lost(ad);
+}
+
+static void
+receive_nbls(void *binding_ctx, struct ndis_binding *b, struct ndis_nbl *chain, uint32_t flags)
+{
+    struct netvsc_adapter *ad = binding_ctx;
+    for (struct ndis_nbl *n = chain; n; n = n->next)
+        for (struct ndis_nb *nb = n->first_nb; nb; nb = nb->next) {
+            const uint8_t *frame = nb->data + nb->data_offset;
+            ad->stats.rx_vf++;
+            netvsc__tap(ad, ad->cap_vf, CAP_DIR_IN, n->packet_id, frame, nb->data_length, NULL);
+            netvsc__deliver(ad, frame, nb->data_length, n->packet_id);
+        }
+    ndis_binding_return(b, chain);
+}
+
+static void
+send_complete(void *binding_ctx, struct ndis_binding *b, struct ndis_nbl *chain, uint32_t flags)
+{
+    struct netvsc_adapter *ad = binding_ctx;
+    for (struct ndis_nbl *n = chain, *next; n; n = next) {
+        next = n->next;
+        n->next = NULL;
+        if (n->status != NDIS_STATUS_SUCCESS)
+            sim_drop_report(ad->has_drops ? &ad->drops : NULL,
+                            n->status == NDIS_STATUS_ADAPTER_REMOVED ? SIM_DROP_SURPRISE_REMOVAL
+                                                                     : SIM_DROP_PATH_INACTIVE,
+                            ad->where_vf, n->packet_id, NULL, 0);
+        ndis_nbl_free(n, b);
+        ad->vf_tx_out--;
+    }
+}
+
+static const struct ndis_protocol_ops proto_ops = {
+    .bind_adapter = bind_adapter,
+    .unbind_adapter = unbind_adapter,
+    .receive_net_buffer_lists = receive_nbls,
+    .send_net_buffer_lists_complete = send_complete,
+};
+
+int
+netvsc__vf_init(struct netvsc_adapter *ad, uint32_t nbls, struct sim_diag *d)
+{
+    struct ndis_protocol_config pc = {
+        .name = ad->name,
+        .flags = NDIS_PROTOCOL_CHAR_BINDS_VF, /* LowerRange "ndisvf": may bind VF miniports */
+        .ops = &proto_ops,
+        .ctx = ad,
+    };
+    int err = ndis_protocol_create(&pc, &ad->proto, d);
+    if (err)
+        return err;
+    struct ndis_nbl_pool_config nc = {
+        .name = ad->where_vf,
+        .nbl_count = nbls,
+        .nbs_per_nbl = 1,
+        .data_size = NETVSC_FRAME_MAX,
+        .track_owners = true,
+    };
+    err = ndis_nbl_pool_create(&nc, &ad->vf_pool, d);
+    if (err) {
+        ndis_protocol_destroy(ad->proto);
+        ad->proto = NULL;
+    }
+    return err;
+}
+
+void
+netvsc__vf_fini(struct netvsc_adapter *ad)
+{
+    ndis_nbl_pool_destroy(ad->vf_pool);
+    ndis_protocol_destroy(ad->proto);
+    ad->vf_pool = NULL;
+    ad->proto = NULL;
+}
+
+int
+netvsc__vf_xmit(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, uint64_t packet_id)
+{
+    struct ndis_binding *b = ad->vf_binding;
+    /* The application's buffer is transient here, so it is staged into an NBL of ours (on
+     * Windows the application's own NBL would travel down: no copy is counted). */
+    struct ndis_nbl *n = ndis_nbl_alloc(ad->vf_pool, b);
+    if (!n) {
+        ad->stats.tx_busy++;
+        return SIM_EAGAIN;
+    }
+    memcpy(n->first_nb->data, frame, len);
+    n->first_nb->data_offset = 0;
+    n->first_nb->data_length = len;
+    n->packet_id = packet_id;
+    netvsc__tap(ad, ad->cap_vf, CAP_DIR_OUT, packet_id, frame, len, NULL);
+    ad->vf_tx_out++;
+    int err = ndis_binding_send(b, n, 0);
+    if (err) {
+        ad->vf_tx_out--;
+        ndis_nbl_free(n, b);
+        return err;
+    }
+    ad->stats.tx_vf++;
+    return 0;
+}
+
+struct ndis_protocol *
+netvsc_adapter_protocol(const struct netvsc_adapter *ad)
+{
+    return ad ? ad->proto : NULL;
+}
