@@ -16,6 +16,11 @@ struct shim_test {
 };
 
 static struct shim_test tests[SHIM_MAX_TESTS];
+static struct {
+    const char *suite;
+    const struct criterion_test_extra_data *extra;
+} suites[64];
+static int suite_count;
 static int test_count;
 static bool current_failed, current_skipped;
 static jmp_buf current_exit;
@@ -29,6 +34,28 @@ shim_register(const char *suite, const char *name, void (*fn)(void),
         exit(2);
     }
     tests[test_count++] = (struct shim_test){suite, name, fn, extra};
+}
+
+void
+shim_register_suite(const char *suite, const struct criterion_test_extra_data *extra)
+{
+    if (suite_count == (int)(sizeof suites / sizeof suites[0])) {
+        fprintf(stderr, "tsan shim: too many suites\n");
+        exit(2);
+    }
+    suites[suite_count].suite = suite;
+    suites[suite_count].extra = extra;
+    suite_count++;
+}
+
+static const struct criterion_test_extra_data *
+suite_extra(const char *suite)
+{
+    for (int i = 0; i < suite_count; i++) {
+        if (strcmp(suites[i].suite, suite) == 0)
+            return suites[i].extra;
+    }
+    return NULL;
 }
 
 void
@@ -71,14 +98,17 @@ main(int argc, char **argv)
         const struct shim_test *t = &tests[i];
         if (t->extra->disabled)
             continue;
+        const struct criterion_test_extra_data *se = suite_extra(t->suite);
+        void (*init)(void) = t->extra->init ? t->extra->init : se ? se->init : NULL;
+        void (*fini)(void) = t->extra->fini ? t->extra->fini : se ? se->fini : NULL;
         current_failed = current_skipped = false;
         if (setjmp(current_exit) == 0) {
-            if (t->extra->init)
-                t->extra->init();
+            if (init)
+                init();
             t->fn();
         }
-        if (t->extra->fini)
-            t->extra->fini();
+        if (fini)
+            fini();
         if (current_skipped)
             continue;
         if (current_failed) {

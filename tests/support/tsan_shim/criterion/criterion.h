@@ -28,6 +28,7 @@ struct criterion_test_extra_data {
 
 void shim_register(const char *suite, const char *name, void (*fn)(void),
                    const struct criterion_test_extra_data *extra);
+void shim_register_suite(const char *suite, const struct criterion_test_extra_data *extra);
 void shim_fail(bool fatal, const char *file, int line, const char *expr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void shim_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -40,6 +41,14 @@ void shim_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         shim_register(#suite, #name, shim_test_##suite##_##name, &shim_extra_##suite##_##name);    \
     }                                                                                              \
     static void shim_test_##suite##_##name(void)
+
+/* Suite-wide .init/.fini, used by the tests of that suite that set none of their own. */
+#define TestSuite(suite, ...)                                                                      \
+    static const struct criterion_test_extra_data shim_suite_##suite = {__VA_ARGS__};              \
+    __attribute__((constructor)) static void shim_suite_reg_##suite(void)                          \
+    {                                                                                              \
+        shim_register_suite(#suite, &shim_suite_##suite);                                          \
+    }
 
 #define SHIM_CHECK(fatal, cond, expr, ...)                                                         \
     do {                                                                                           \
@@ -77,7 +86,13 @@ void shim_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     SHIM_CHECK(true, strcmp((a), (b)) == 0, #a " == " #b, __VA_ARGS__)
 #define cr_expect_str_eq(a, b, ...)                                                                \
     SHIM_CHECK(false, strcmp((a), (b)) == 0, #a " == " #b, __VA_ARGS__)
-#define cr_log_info(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
-#define cr_log_warn(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
+#define cr_assert_str_neq(a, b, ...)                                                               \
+    SHIM_CHECK(true, strcmp((a), (b)) != 0, #a " != " #b, __VA_ARGS__)
+#define cr_expect_str_neq(a, b, ...)                                                               \
+    SHIM_CHECK(false, strcmp((a), (b)) != 0, #a " != " #b, __VA_ARGS__)
+#define cr_assert_str_empty(a, ...) SHIM_CHECK(true, (a)[0] == '\0', #a " is empty", __VA_ARGS__)
+#define cr_expect_str_empty(a, ...) SHIM_CHECK(false, (a)[0] == '\0', #a " is empty", __VA_ARGS__)
+#define cr_log_info(...)            (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
+#define cr_log_warn(...)            (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
 
 #endif
