@@ -88,6 +88,31 @@ shim_skip(const char *fmt, ...)
     longjmp(current_exit, 1);
 }
 
+/* Run one test; returns 1 passed, 0 failed, -1 skipped. Kept apart from main() so that nothing
+ * of main's is live across the setjmp. */
+static int
+run_test(const struct shim_test *t)
+{
+    const struct criterion_test_extra_data *se = suite_extra(t->suite);
+    void (*volatile init)(void) = t->extra->init ? t->extra->init : se ? se->init : NULL;
+    void (*volatile fini)(void) = t->extra->fini ? t->extra->fini : se ? se->fini : NULL;
+    current_failed = current_skipped = false;
+    if (setjmp(current_exit) == 0) {
+        if (init)
+            init();
+        t->fn();
+    }
+    if (fini)
+        fini();
+    if (current_skipped)
+        return -1;
+    if (current_failed) {
+        fprintf(stderr, "[FAIL] %s::%s\n", t->suite, t->name);
+        return 0;
+    }
+    return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -95,28 +120,13 @@ main(int argc, char **argv)
     (void)argv; /* Criterion options such as --verbose=0 are accepted and ignored */
     int passed = 0, failed = 0;
     for (int i = 0; i < test_count; i++) {
-        const struct shim_test *t = &tests[i];
-        if (t->extra->disabled)
+        if (tests[i].extra->disabled)
             continue;
-        const struct criterion_test_extra_data *se = suite_extra(t->suite);
-        void (*init)(void) = t->extra->init ? t->extra->init : se ? se->init : NULL;
-        void (*fini)(void) = t->extra->fini ? t->extra->fini : se ? se->fini : NULL;
-        current_failed = current_skipped = false;
-        if (setjmp(current_exit) == 0) {
-            if (init)
-                init();
-            t->fn();
-        }
-        if (fini)
-            fini();
-        if (current_skipped)
-            continue;
-        if (current_failed) {
-            failed++;
-            fprintf(stderr, "[FAIL] %s::%s\n", t->suite, t->name);
-        } else {
+        int r = run_test(&tests[i]);
+        if (r == 1)
             passed++;
-        }
+        else if (r == 0)
+            failed++;
     }
     fprintf(stderr, "[====] Synthesis: Tested: %d | Passing: %d | Failing: %d | Crashing: 0 \n",
             passed + failed, passed, failed);
