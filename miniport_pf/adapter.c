@@ -42,7 +42,7 @@ pf__refuse(struct pf_adapter *a, struct ndis_oid_request *req, ndis_status_t sta
     sim_diag_fail(&a->last_refusal, SIM_EPERM, "%s (%s)", text,
                   ndis_status_str(status, sb, sizeof sb));
     if (req != NULL)
-        req->rule = rule;
+        ndis_oid_request_set_reason(req, "%s (rule: %s)", text, rule);
     a->stats.refusals++;
     SIM_INFO(pf, "%s: %s", a->name, a->last_refusal.reason);
     return status;

@@ -10,17 +10,34 @@
  * Windows counterpart: ndis.sys's NdisOidRequest / ndisMDispatchRequest path and
  * NdisMOidRequestComplete; the SR-IOV interception described in reference/ndis_sriov.md §3-4.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ndis_int.h"
 
 /* ---- validation (no side effects except bytes_needed / rule) ------------------------------ */
 
-static ndis_status_t
-reject(struct ndis_oid_request *req, ndis_status_t st, const char *rule)
+/* Refuse `req` with status st and a reason naming the object and the rule it breaks. */
+static ndis_status_t SIM_PRINTF(3, 4)
+    reject(struct ndis_oid_request *req, ndis_status_t st, const char *fmt, ...)
 {
-    req->rule = rule;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(req->reason, sizeof req->reason, fmt, ap);
+    va_end(ap);
+    req->rule = req->reason;
     return st;
+}
+
+void
+ndis_oid_request_set_reason(struct ndis_oid_request *req, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(req->reason, sizeof req->reason, fmt, ap);
+    va_end(ap);
+    req->rule = req->reason;
 }
 
 ndis_status_t
@@ -83,7 +100,7 @@ ndis_oid_request_validate(const struct ndis_miniport *mp, struct ndis_oid_reques
     ndis_status_t st = ndis_objhdr_check(info, req->information_buffer, ndis__input_length(req),
                                          &req->bytes_needed, &req->priv.revision, &rule);
     if (st != NDIS_STATUS_SUCCESS)
-        return reject(req, st, rule);
+        return reject(req, st, "%s", rule);
     return NDIS_STATUS_SUCCESS;
 }
 
@@ -111,13 +128,20 @@ vport_entry(struct ndis_miniport *mp, uint32_t vport_id)
     return &mp->vports[vport_id];
 }
 
-static bool
-vf_has_vport(const struct ndis_miniport *mp, uint16_t vf_id)
+/* The non-default VPort attached to VF vf_id, or 0 (the default VPort never attaches a VF). */
+static uint32_t
+vf_vport_id(const struct ndis_miniport *mp, uint16_t vf_id)
 {
     for (uint32_t i = 1; i < mp->vport_slots; i++)
         if (mp->vports[i].used && mp->vports[i].params.attached_function_id == vf_id)
-            return true;
-    return false;
+            return i;
+    return 0;
+}
+
+static bool
+vf_has_vport(const struct ndis_miniport *mp, uint16_t vf_id)
+{
+    return vf_vport_id(mp, vf_id) != 0;
 }
 
 static uint32_t
@@ -200,10 +224,12 @@ ndis__preprocess(struct ndis_miniport *mp, struct ndis_oid_request *req)
         struct ndis_nic_switch_free_vf_parameters p;
         memcpy(&p, buf, NDIS_SIZEOF_NIC_SWITCH_FREE_VF_PARAMETERS_REVISION_1);
         if (vf_entry(mp, p.vf_id) == NULL)
-            return reject(req, NDIS_STATUS_FILE_NOT_FOUND, "FREE_VF: VFId was not allocated");
+            return reject(req, NDIS_STATUS_FILE_NOT_FOUND, "FREE_VF vf=%u: VF was not allocated",
+                          (unsigned)p.vf_id);
         if (vf_has_vport(mp, p.vf_id))
             return reject(req, NDIS_STATUS_FILE_NOT_FOUND,
-                          "FREE_VF: the VF still has a VPort that was not deleted");
+                          "FREE_VF vf=%u: VF still has VPort %u attached (delete it first)",
+                          (unsigned)p.vf_id, (unsigned)vf_vport_id(mp, p.vf_id));
         return NDIS_STATUS_SUCCESS;
     }
     case OID_NIC_SWITCH_CREATE_VPORT: {
@@ -215,10 +241,14 @@ ndis__preprocess(struct ndis_miniport *mp, struct ndis_oid_request *req)
         if (p->attached_function_id != NDIS_PF_FUNCTION_ID) {
             if (vf_entry(mp, p->attached_function_id) == NULL)
                 return reject(req, NDIS_STATUS_INVALID_PARAMETER,
-                              "CREATE_VPORT: AttachedFunctionId is not an allocated VF");
+                              "CREATE_VPORT vf=%u: AttachedFunctionId is not an allocated VF",
+                              (unsigned)p->attached_function_id);
             if (vf_has_vport(mp, p->attached_function_id))
                 return reject(req, NDIS_STATUS_INVALID_PARAMETER,
-                              "CREATE_VPORT: only one non-default VPort may attach to a VF");
+                              "CREATE_VPORT vf=%u: VF already has VPort %u (only one non-default "
+                              "VPort may attach to a VF)",
+                              (unsigned)p->attached_function_id,
+                              (unsigned)vf_vport_id(mp, p->attached_function_id));
         }
         if (p->lookahead_size != 0)
             return reject(req, NDIS_STATUS_INVALID_PARAMETER, "CREATE_VPORT: LookaheadSize != 0");
@@ -239,11 +269,13 @@ ndis__preprocess(struct ndis_miniport *mp, struct ndis_oid_request *req)
             return reject(req, NDIS_STATUS_INVALID_PARAMETER,
                           "DELETE_VPORT: the default VPort is deleted only by DELETE_SWITCH");
         if (vport_entry(mp, p.vport_id) == NULL)
-            return reject(req, NDIS_STATUS_INVALID_PARAMETER, "DELETE_VPORT: no such VPortId");
+            return reject(req, NDIS_STATUS_INVALID_PARAMETER,
+                          "DELETE_VPORT vport=%u: no such VPort", (unsigned)p.vport_id);
         if (vport_filter_count(mp, p.vport_id) != 0)
             return reject(req, NDIS_STATUS_INVALID_PARAMETER,
-                          "DELETE_VPORT: clear or move the VPort's receive filters first "
-                          "(INFERRED status)");
+                          "DELETE_VPORT vport=%u: %u receive filter(s) still set; clear or move "
+                          "them first (INFERRED status)",
+                          (unsigned)p.vport_id, (unsigned)vport_filter_count(mp, p.vport_id));
         return NDIS_STATUS_SUCCESS;
     }
     case OID_NIC_SWITCH_VPORT_PARAMETERS: {

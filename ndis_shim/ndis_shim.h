@@ -81,7 +81,9 @@ struct ndis_oid_request {
     ndis_oid_request_cb cb;
     void *data;           /* free for the issuer */
     ndis_status_t status; /* final status once the callback ran */
-    const char *rule;     /* static text naming the rule that rejected it, or NULL */
+    const char *rule;     /* the reason it was rejected (points at `reason` or static text),
+                           * naming the object and the rule it broke; NULL if not rejected */
+    char reason[SIM_DIAG_REASON_MAX]; /* storage for formatted reasons ("FREE_VF vf=2: ...") */
     /* ---- private to the dispatcher ---- */
     struct {
         enum ndis_oid_request_state state;
@@ -92,6 +94,7 @@ struct ndis_oid_request {
         uint8_t revision;
     } priv;
 };
+#define NDIS_TRACE_RULE_MAX         192
 #define NDIS_OID_REQUEST_REVISION_1 1
 #define NDIS_OID_REQUEST_REVISION_2 2
 /* Simulator sizes (our struct, not Windows'): through port..supported_revision / ..flags. */
@@ -121,6 +124,11 @@ void ndis_oid_request_init_method(struct ndis_oid_request *req, const char *requ
 int ndis_oid_request_submit(struct ndis_miniport *mp, struct ndis_oid_request *req,
                             ndis_oid_request_cb cb, struct sim_diag *d);
 
+/* Record why `req` is refused: formats into req->reason and points req->rule at it. For the
+ * dispatcher's own checks and for miniports, so that the trace and the user see a sentence
+ * naming the object and the rule ("FREE_VF vf=2: VF still has VPort 3 attached"). */
+void ndis_oid_request_set_reason(struct ndis_oid_request *req, const char *fmt, ...)
+    SIM_PRINTF(2, 3);
 /* NdisMOidRequestComplete: the miniport finishes a request its handler pended. Context: loop
  * thread, any time after the handler returned NDIS_STATUS_PENDING (or inside the handler, which
  * then must return NDIS_STATUS_PENDING). The issuer's callback runs later from the loop.
@@ -164,8 +172,8 @@ struct ndis_trace_record {
     ndis_status_t status; /* completion status, or the indicated status code */
     uint32_t length;      /* information buffer length at request time */
     uint32_t bytes_written, bytes_read, bytes_needed;
-    const char *rule; /* rule that rejected it (static string) or NULL */
-    bool fault;       /* the status came from an injected fault */
+    char rule[NDIS_TRACE_RULE_MAX]; /* why it was rejected (copied), or "" */
+    bool fault;                     /* the status came from an injected fault */
 };
 
 int ndis_trace_create(size_t capacity, struct ndis_trace **out);

@@ -137,7 +137,7 @@ ndis__trace_request(struct ndis_trace *t, const struct ndis_miniport *mp,
         r->bytes_written = req->bytes_written;
         r->bytes_read = req->bytes_read;
         r->bytes_needed = req->bytes_needed;
-        r->rule = req->rule;
+        snprintf(r->rule, sizeof r->rule, "%s", req->rule != NULL ? req->rule : "");
         r->fault = req->priv.fault;
     } else {
         r->status = NDIS_STATUS_PENDING;
@@ -255,8 +255,8 @@ ndis_trace_format(const struct ndis_trace_record *r, char *buf, size_t len)
                     " needed=%" PRIu32 "%s%s%s",
                     tbuf, r->target, r->requester, ndis_request_type_name(r->request_type), oid,
                     r->oid, status, r->bytes_written, r->bytes_read, r->bytes_needed,
-                    r->fault ? " (injected fault)" : "", r->rule != NULL ? " rule: " : "",
-                    r->rule != NULL ? r->rule : "");
+                    r->fault ? " (injected fault)" : "", r->rule[0] != '\0' ? " rule: " : "",
+                    r->rule);
 }
 
 void

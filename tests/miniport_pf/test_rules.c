@@ -97,6 +97,10 @@ Test(pf_rules, free_vf_refused_with_vport)
     cr_assert_eq(t_reset_vf(&t, vf), NDIS_STATUS_SUCCESS);
     cr_assert_eq(t_free_vf(&t, vf), NDIS_STATUS_FILE_NOT_FOUND);
     cr_assert(t.req.rule != NULL && strstr(t.req.rule, "VPort") != NULL, "%s", t.req.rule);
+    /* The reason names the VF and the VPort that blocks it, as a user would need. */
+    char want[96];
+    snprintf(want, sizeof want, "FREE_VF vf=%u: VF still has VPort %u attached", vf, vport);
+    cr_assert(strstr(t.req.rule, want) != NULL, "reason '%s' lacks '%s'", t.req.rule, want);
     cr_assert_eq(t_delete_vport(&t, vport), 0);
     cr_assert_eq(t_reset_vf(&t, vf), 0);
     cr_assert_eq(t_free_vf(&t, vf), NDIS_STATUS_SUCCESS);
