@@ -55,6 +55,12 @@ vf__hw_probe(struct vf_adapter *a, struct sim_diag *d)
         return sim_diag_fail(d, SIM_ENODEV, "%s: VF vanished during probe", a->name);
     if (qps == 0 || qps > NIC_VF_MAX_QPS)
         return sim_diag_fail(d, SIM_ENODEV, "%s: VF reports %u queue pairs", a->name, qps);
+    /* A message the PF posted before this driver loaded (e.g. a config-block invalidation at
+     * ALLOCATE_VF) still holds the buffer: a fresh driver reads everything anew through the
+     * VF_RESET handshake, so release it, or the PF could not attach reply words. */
+    uint32_t ctrl;
+    if (rd(a, NIC_REG_VF_MBX_CTRL, &ctrl) && (ctrl & NIC_VF_MBX_CTRL_PFMSG))
+        (void)wr(a, NIC_REG_VF_MBX_CTRL, NIC_VF_MBX_CTRL_PFMSG);
     nic_mac_from_words(lo, hi, a->perm_mac);
     memcpy(a->cur_mac, a->perm_mac, 6);
     a->qp_count = qps;
