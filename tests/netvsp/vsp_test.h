@@ -141,12 +141,22 @@ vt_tcp_frame(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6], uint8_t f
     return 64;
 }
 
-/* Set up the world; policies may be NULL (defaults). with_cap: create a capture registry. */
+/* Options of a world: policies may be NULL (defaults); with_cap creates a capture registry;
+ * events / port_ops apply to vm1. */
+struct vt_opts {
+    const struct netvsp_port_policy *pol[VT_VMS];
+    bool with_cap;
+    sim_time_t takeover_ns;
+    const struct netvsc_event_ops *events;
+    void *events_ctx;
+    const struct netvsp_port_ops *port_ops;
+};
+
 static inline void
-vt_setup_ex(struct vt *t, const struct netvsp_port_policy *pol0,
-            const struct netvsp_port_policy *pol1, bool with_cap, sim_time_t takeover_ns)
+vt_setup_opts(struct vt *t, const struct vt_opts *o)
 {
     memset(t, 0, sizeof *t);
+    bool with_cap = o->with_cap;
     cr_assert_eq(sim_sched_create(SIM_SCHED_VIRTUAL, &t->s), 0);
     t->root = vt_partition(t->s, 0, "h1", HV_PARTITION_ROOT);
     t->vm[0] = vt_partition(t->s, 1, "vm1", HV_PARTITION_GUEST);
@@ -165,14 +175,14 @@ vt_setup_ex(struct vt *t, const struct netvsp_port_policy *pol0,
         .uplink_ctx = &t->wire,
     };
     cr_assert_eq(netvsp_switch_create(&sc, &t->sw, &d), 0, "%s", d.reason);
-    const struct netvsp_port_policy *pols[VT_VMS] = {pol0, pol1};
     for (int i = 0; i < VT_VMS; i++) {
         struct netvsp_port_config pc = {
             .host = t->root,
             .guest = t->vm[i],
             .instance = 0,
             .signal = HV_VMBUS_SIGNAL_SCHED,
-            .policy = pols[i],
+            .policy = o->pol[i],
+            .ops = i == 0 ? o->port_ops : NULL,
         };
         memcpy(pc.mac, vt_mac[i], 6);
         cr_assert_eq(netvsp_port_create(t->sw, &pc, &t->port[i], &d), 0, "%s", d.reason);
@@ -185,7 +195,11 @@ vt_setup_ex(struct vt *t, const struct netvsp_port_policy *pol0,
         ac.drops = &t->sink;
         ac.rx = &vt_app_ops;
         ac.rx_ctx = &t->app[i];
-        ac.vf_takeover_delay_ns = takeover_ns;
+        ac.vf_takeover_delay_ns = o->takeover_ns;
+        if (i == 0) {
+            ac.events = o->events;
+            ac.events_ctx = o->events_ctx;
+        }
         cr_assert_eq(netvsc_adapter_create(&ac, &t->ad[i], &d), 0, "%s", d.reason);
     }
     sim_sched_run(t->s, sim_sched_now(t->s) + SIM_MSEC(1));
@@ -193,6 +207,14 @@ vt_setup_ex(struct vt *t, const struct netvsp_port_policy *pol0,
         cr_assert(netvsc_adapter_is_ready(t->ad[i]), "vm%d NetVSC not ready", i + 1);
         cr_assert(netvsp_port_is_ready(t->port[i]), "port %d not ready", i + 1);
     }
+}
+
+static inline void
+vt_setup_ex(struct vt *t, const struct netvsp_port_policy *pol0,
+            const struct netvsp_port_policy *pol1, bool with_cap, sim_time_t takeover_ns)
+{
+    struct vt_opts o = {.pol = {pol0, pol1}, .with_cap = with_cap, .takeover_ns = takeover_ns};
+    vt_setup_opts(t, &o);
 }
 
 static inline void
