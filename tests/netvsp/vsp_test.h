@@ -150,6 +150,7 @@ struct vt_opts {
     const struct netvsc_event_ops *events;
     void *events_ctx;
     const struct netvsp_port_ops *port_ops;
+    void *port_ops_ctx;
 };
 
 static inline void
@@ -183,6 +184,7 @@ vt_setup_opts(struct vt *t, const struct vt_opts *o)
             .signal = HV_VMBUS_SIGNAL_SCHED,
             .policy = o->pol[i],
             .ops = i == 0 ? o->port_ops : NULL,
+            .ops_ctx = i == 0 ? o->port_ops_ctx : NULL,
         };
         memcpy(pc.mac, vt_mac[i], 6);
         cr_assert_eq(netvsp_port_create(t->sw, &pc, &t->port[i], &d), 0, "%s", d.reason);
