@@ -244,7 +244,10 @@ vf__mbx_interrupt(void *ctx, uint16_t rid, uint16_t vector)
     if (!vf__hw_mbx_ctrl(a, &ctrl))
         return; /* all-ones: the fabric's removal event does the rest */
     uint32_t w[NIC_MBX_WORDS];
-    bool reply_now = false;
+    /* Only a request outstanding when ctrl was read can be the one answered: a request the
+     * notification below starts sees the ACK bit of the previous answer until the device
+     * clears it at the new REQ. */
+    bool was_busy = a->mbx_busy;
     if (ctrl & NIC_VF_MBX_CTRL_PFMSG) {
         vf__hw_mbx_read_msg(a, w);
         vf__hw_mbx_release_msg(a); /* free the buffer at once: the PF may have more */
@@ -253,13 +256,11 @@ vf__mbx_interrupt(void *ctx, uint16_t rid, uint16_t vector)
             NIC_MBX_SEQ(w[0]) == a->mbx_seq) {
             memcpy(a->mbx_reply, w, sizeof w);
             a->mbx_have_reply = true;
-            reply_now = true;
         } else if (NIC_MBX_TYPE(w[0]) >= 0x0100) {
             notification(a, w);
         }
     }
-    (void)reply_now;
-    if (a->mbx_busy && !(ctrl & NIC_VF_MBX_CTRL_REQ) &&
+    if (was_busy && a->mbx_busy && !(ctrl & NIC_VF_MBX_CTRL_REQ) &&
         (ctrl & (NIC_VF_MBX_CTRL_ACK | NIC_VF_MBX_CTRL_NACK))) {
         a->mbx_busy = false;
         (void)sim_timer_stop(&a->mbx_timer);
