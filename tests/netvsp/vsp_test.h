@@ -24,6 +24,9 @@ struct vt_log {
     uint8_t last[NETVSP_FRAME_MAX];
     uint32_t last_len;
     int refuse; /* in-test wire: return this from send (0: take) */
+    /* in-test wire: also hand each frame to this (e.g. a peer application) */
+    void (*forward)(void *ctx, const uint8_t *frame, uint32_t len, uint64_t id);
+    void *forward_ctx;
 };
 
 static inline void
@@ -63,6 +66,8 @@ vt_wire_send(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id)
     if (l->refuse)
         return l->refuse;
     vt_log_add(l, frame, len, packet_id);
+    if (l->forward)
+        l->forward(l->forward_ctx, frame, len, packet_id);
     return 0;
 }
 
