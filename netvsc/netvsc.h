@@ -50,9 +50,11 @@ struct netvsc_adapter;
  * request. */
 #define NETVSC_VF_TAKEOVER_DELAY_NS SIM_MSEC(100)
 #define NETVSC_VF_NBLS_DEFAULT      128u
-#define NETVSC_FRAME_MAX            9216u
-#define NETVSC_POLL_BUDGET          64u
-#define NETVSC_NAME_MAX             32u
+/* Bytes in front of each VF TX frame for the miniport's own header (NDIS backfill). */
+#define NETVSC_VF_BACKFILL 64u
+#define NETVSC_FRAME_MAX   9216u
+#define NETVSC_POLL_BUDGET 64u
+#define NETVSC_NAME_MAX    32u
 
 enum netvsc_dp_state {
     NETVSC_DP_SYNTHETIC = 0,    /* no VF known */

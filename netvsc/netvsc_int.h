@@ -60,6 +60,12 @@ struct netvsc_adapter {
     struct ndis_sriov_vf_serial_number_info serial_info;
     struct ndis_nbl_pool *vf_pool;
     uint32_t vf_tx_out; /* NBLs at the VF miniport */
+    /* VF TX buffers: one slot per NBL in guest memory (the VF miniport is zero copy: the
+     * device DMAs from the guest buffer the NBL names). */
+    uint64_t vf_buf_gpa;
+    uint8_t *vf_buf;
+    uint32_t *vf_slot_free;
+    uint32_t vf_slot_top, vf_slots;
     struct netvsc_adapter_stats stats;
 };
 

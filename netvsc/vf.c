@@ -9,6 +9,9 @@
 
 #include "netvsc/netvsc_int.h"
 
+/* One VF TX buffer: backfill + the largest frame, cache-line rounded. */
+#define NETVSC_VF_SLOT ((NETVSC_VF_BACKFILL + NETVSC_FRAME_MAX + 63u) & ~63u)
+
 static void
 serial_done(struct ndis_oid_request *req, ndis_status_t status)
 {
@@ -86,6 +89,9 @@ send_complete(void *binding_ctx, struct ndis_binding *b, struct ndis_nbl *chain,
     for (struct ndis_nbl *n = chain, *next; n; n = next) {
         next = n->next;
         n->next = NULL;
+        uint32_t slot;
+        memcpy(&slot, n->protocol_reserved, sizeof slot);
+        ad->vf_slot_free[ad->vf_slot_top++] = slot;
         if (n->status != NDIS_STATUS_SUCCESS)
             sim_drop_report(ad->has_drops ? &ad->drops : NULL,
                             n->status == NDIS_STATUS_ADAPTER_REMOVED ? SIM_DROP_SURPRISE_REMOVAL
@@ -119,20 +125,49 @@ netvsc__vf_init(struct netvsc_adapter *ad, uint32_t nbls, struct sim_diag *d)
         .name = ad->where_vf,
         .nbl_count = nbls,
         .nbs_per_nbl = 1,
-        .data_size = NETVSC_FRAME_MAX,
+        .data_size = 0, /* buffers in guest memory, set per send */
         .track_owners = true,
     };
     err = ndis_nbl_pool_create(&nc, &ad->vf_pool, d);
-    if (err) {
-        ndis_protocol_destroy(ad->proto);
-        ad->proto = NULL;
+    if (err)
+        goto fail_proto;
+    ad->vf_slot_free = sim_calloc(SIM_TAG(netvsc), nbls, sizeof *ad->vf_slot_free);
+    if (!ad->vf_slot_free) {
+        err = sim_diag_fail(d, SIM_ENOMEM, "netvsc %s: out of memory", ad->name);
+        goto fail_pool;
     }
+    uint64_t len = (uint64_t)nbls * NETVSC_VF_SLOT;
+    err = hv_gpa_alloc(ad->guest, len, 0, &ad->vf_buf_gpa, d);
+    if (err)
+        goto fail_slots;
+    ad->vf_buf = hv_gpa_to_host(ad->guest, ad->vf_buf_gpa, len);
+    ad->vf_slots = nbls;
+    for (uint32_t i = 0; i < nbls; i++)
+        ad->vf_slot_free[i] = nbls - 1 - i;
+    ad->vf_slot_top = nbls;
+    return 0;
+
+fail_slots:
+    sim_free(ad->vf_slot_free);
+    ad->vf_slot_free = NULL;
+fail_pool:
+    ndis_nbl_pool_destroy(ad->vf_pool);
+    ad->vf_pool = NULL;
+fail_proto:
+    ndis_protocol_destroy(ad->proto);
+    ad->proto = NULL;
     return err;
 }
 
 void
 netvsc__vf_fini(struct netvsc_adapter *ad)
 {
+    if (ad->vf_buf_gpa)
+        hv_gpa_free(ad->guest, ad->vf_buf_gpa);
+    ad->vf_buf_gpa = 0;
+    ad->vf_buf = NULL;
+    sim_free(ad->vf_slot_free);
+    ad->vf_slot_free = NULL;
     ndis_nbl_pool_destroy(ad->vf_pool);
     ndis_protocol_destroy(ad->proto);
     ad->vf_pool = NULL;
@@ -143,22 +178,33 @@ int
 netvsc__vf_xmit(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, uint64_t packet_id)
 {
     struct ndis_binding *b = ad->vf_binding;
-    /* The application's buffer is transient here, so it is staged into an NBL of ours (on
-     * Windows the application's own NBL would travel down: no copy is counted). */
+    /* The application's buffer is transient here, so it is staged into an NBL of ours whose
+     * buffer lives in guest memory with backfill in front (on Windows the application's own
+     * NBL would travel down: no copy is counted). */
+    if (ad->vf_slot_top == 0) {
+        ad->stats.tx_busy++;
+        return SIM_EAGAIN;
+    }
     struct ndis_nbl *n = ndis_nbl_alloc(ad->vf_pool, b);
     if (!n) {
         ad->stats.tx_busy++;
         return SIM_EAGAIN;
     }
-    memcpy(n->first_nb->data, frame, len);
-    n->first_nb->data_offset = 0;
-    n->first_nb->data_length = len;
+    uint32_t slot = ad->vf_slot_free[--ad->vf_slot_top];
+    memcpy(n->protocol_reserved, &slot, sizeof slot);
+    struct ndis_nb *nb = n->first_nb;
+    nb->data = ad->vf_buf + (size_t)slot * NETVSC_VF_SLOT;
+    nb->capacity = NETVSC_VF_SLOT;
+    nb->data_offset = NETVSC_VF_BACKFILL;
+    nb->data_length = len;
+    memcpy(nb->data + NETVSC_VF_BACKFILL, frame, len);
     n->packet_id = packet_id;
     netvsc__tap(ad, ad->cap_vf, CAP_DIR_OUT, packet_id, frame, len, NULL);
     ad->vf_tx_out++;
     int err = ndis_binding_send(b, n, 0);
     if (err) {
         ad->vf_tx_out--;
+        ad->vf_slot_free[ad->vf_slot_top++] = slot;
         ndis_nbl_free(n, b);
         return err;
     }
