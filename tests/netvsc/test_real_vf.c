@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* test_real_vf.c — NetVSC with the REAL VF miniport (miniport_vf/) on the real NIC model behind
+ * the real PF miniport (host fixture of tests/miniport_vf), and the real NetVSP on the
+ * synthetic side: the data-path switch moves TX onto the VF only after the host's completion,
+ * frames leave through the NIC's physical port with their packet ids, unicast RX comes up the
+ * VF, broadcast on the synthetic path, and a graceful removal loses nothing. The switch's
+ * uplink is still an in-test log (the PF miniport has no NetVSP binding yet). */
+#include "../miniport_vf/vf_test.h"
+#include "netvsc/netvsc.h"
+#include "netvsp/netvsp.h"
+#include "netvsp/nvsp_proto.h"
+
+#define SERIAL 0x1234u /* the serial vf_test.h gives the VF (VPCI offer + vf_config) */
+
+static struct venv E;
+
+struct frame_log {
+    uint32_t count;
+    uint64_t ids[8192];
+};
+
+struct syn {
+    struct hv_partition *root;
+    struct netvsp_switch *sw;
+    struct netvsp_port *port;
+    struct netvsc_adapter *ad;
+    struct ndis_binding *b;
+    struct frame_log wire; /* what the switch's uplink sent */
+    struct frame_log app;  /* what vm1's application received */
+    int released;
+    bool unbind_on_release;
+};
+
+static struct syn S;
+
+static int
+uplink_send(void *ctx, const uint8_t *frame, uint32_t len, uint64_t id)
+{
+    struct frame_log *l = ctx;
+    if (l->count < 8192)
+        l->ids[l->count] = id;
+    l->count++;
+    return 0;
+}
+
+static void
+app_rx(void *ctx, const uint8_t *frame, uint32_t len, uint64_t id)
+{
+    struct frame_log *l = ctx;
+    if (l->count < 8192)
+        l->ids[l->count] = id;
+    l->count++;
+}
+
+static void
+released(void *ctx, struct netvsc_adapter *ad)
+{
+    struct syn *s = ctx;
+    s->released++;
+    if (s->unbind_on_release) {
+        /* The guest lets go of the VF only now (then it would ack the VPCI eject). */
+        cr_assert_eq(ndis_unbind(s->b, NULL), 0);
+        s->b = NULL;
+    }
+}
+
+static const struct netvsp_uplink_ops up_ops = {.send = uplink_send};
+static const struct netvsc_rx_ops app_ops = {.receive = app_rx};
+static const struct netvsc_event_ops ev_ops = {.vf_released = released};
+
+static void
+run(sim_time_t ns)
+{
+    t_run_for(&E.t, ns);
+}
+
+/* Host NIC/PF/VF with its VPort and filter, the VF arrived in vm1; the synthetic world on the
+ * same scheduler; NetVSC bound to the started VF miniport and switched onto it. */
+static void
+up(void)
+{
+    memset(&S, 0, sizeof S);
+    venv_host(&E, false, NULL);
+    venv_vf_create(&E);
+    struct sim_diag d = {0};
+    struct hv_partition_config pc;
+    hv_partition_config_init(&pc);
+    pc.id = 0;
+    pc.name = "h1";
+    pc.kind = HV_PARTITION_ROOT;
+    pc.mem_size = UINT64_C(4) << 20;
+    cr_assert_eq(hv_partition_create(E.t.sched, NULL, &pc, &S.root, &d), 0, "%s", d.reason);
+    struct netvsp_switch_config sc = {.name = "h1.sw",
+                                      .sched = E.t.sched,
+                                      .drops = &E.t.sink,
+                                      .uplink = &up_ops,
+                                      .uplink_ctx = &S.wire};
+    cr_assert_eq(netvsp_switch_create(&sc, &S.sw, &d), 0, "%s", d.reason);
+    struct netvsp_port_config poc = {.host = S.root, .guest = E.guest};
+    memcpy(poc.mac, E.mac, 6); /* the synthetic NIC and the VF share the MAC */
+    cr_assert_eq(netvsp_port_create(S.sw, &poc, &S.port, &d), 0, "%s", d.reason);
+    struct netvsc_adapter_config ac;
+    netvsc_adapter_config_init(&ac);
+    ac.name = "vm1";
+    ac.guest = E.guest;
+    memcpy(ac.mac, E.mac, 6);
+    ac.drops = &E.t.sink;
+    ac.rx = &app_ops;
+    ac.rx_ctx = &S.app;
+    ac.events = &ev_ops;
+    ac.events_ctx = &S;
+    ac.vf_takeover_delay_ns = 0;
+    cr_assert_eq(netvsc_adapter_create(&ac, &S.ad, &d), 0, "%s", d.reason);
+    run(SIM_MSEC(1));
+    cr_assert(netvsc_adapter_is_ready(S.ad));
+
+    cr_assert_eq(netvsp_port_vf_associate(S.port, true, SERIAL), 0);
+    ndis_status_t st = 0;
+    cr_assert_eq(ndis_miniport_initialize(E.mp, &st, &d), 0, "%s", d.reason);
+    cr_assert_eq(ndis_miniport_restart(E.mp, &st, &d), 0, "%s", d.reason);
+    for (int i = 0; i < 100 && ndis_miniport_state(E.mp) != NDIS_MINIPORT_RUNNING; i++)
+        run(SIM_USEC(100));
+    cr_assert_eq(ndis_miniport_state(E.mp), NDIS_MINIPORT_RUNNING);
+    cr_assert_eq(ndis_bind(netvsc_adapter_protocol(S.ad), E.mp, &S.b, &st, &d), 0, "%s", d.reason);
+    run(SIM_MSEC(1));
+    cr_assert_eq(netvsc_adapter_dp_state(S.ad), NETVSC_DP_ON_VF, "%s",
+                 netvsc_dp_state_name(netvsc_adapter_dp_state(S.ad)));
+    cr_assert_eq(netvsp_port_datapath(S.port), NVSP_DATAPATH_VF);
+}
+
+static void
+down(void)
+{
+    if (S.b)
+        cr_assert_eq(ndis_unbind(S.b, NULL), 0);
+    cr_assert_eq(netvsc_adapter_destroy(S.ad), 0);
+    run(SIM_MSEC(1));
+    netvsp_switch_destroy(S.sw);
+    hv_partition_destroy(S.root);
+    venv_down(&E); /* halts the VF, tears the host down, asserts nothing is left */
+}
+
+static uint32_t
+frame_to_peer(uint8_t *f, uint32_t len, uint64_t id)
+{
+    static const uint8_t peer[6] = {0x02, 0xaa, 0x00, 0x00, 0x00, 0x01};
+    memset(f, 0, len);
+    memcpy(f, peer, 6);
+    memcpy(f + 6, E.mac, 6);
+    f[12] = 0x08;
+    f[14] = (uint8_t)id;
+    return len;
+}
+
+Test(netvsc_real_vf, tx_and_rx_on_the_vf_broadcast_on_synthetic)
+{
+    up();
+    uint8_t f[200];
+    for (uint64_t i = 0; i < 50; i++)
+        cr_assert_eq(netvsc_adapter_xmit(S.ad, f, frame_to_peer(f, 200, 100 + i), 100 + i), 0);
+    run(SIM_MSEC(1));
+    cr_assert_eq(E.nwire, 50, "through the VF and the NIC's physical port");
+    for (size_t i = 0; i < 50; i++)
+        cr_assert_eq(E.wire_id[i], 100 + i);
+    cr_assert_arr_eq(E.wire_src, E.mac, 6);
+    cr_assert_eq(S.wire.count, 0, "nothing on the synthetic path");
+    /* Unicast from the wire: the NIC switch's filter sends it to the VF's VPort. */
+    for (uint64_t i = 0; i < 20; i++)
+        v_wire_rx(&E, 500 + i);
+    run(SIM_MSEC(1));
+    /* A broadcast (default VPort -> NetVSP -> synthetic). */
+    uint8_t bc[100];
+    memset(bc, 0xff, 6);
+    memset(bc + 6, 0x02, 6);
+    bc[12] = 0x08;
+    netvsp_switch_uplink_receive(S.sw, bc, 100, 900, 0);
+    run(SIM_MSEC(1));
+    cr_assert_eq(S.app.count, 21);
+    struct netvsc_adapter_stats st;
+    netvsc_adapter_stats(S.ad, &st);
+    cr_assert_eq(st.rx_vf, 20);
+    cr_assert_eq(st.rx_synthetic, 1);
+    cr_assert_eq(st.tx_vf, 50);
+    cr_assert_eq(E.t.ndrops, 0);
+    down();
+}
+
+struct pacer {
+    struct sim_timer tm;
+    uint64_t next, last;
+};
+
+static void
+pace(struct sim_timer *tm)
+{
+    struct pacer *p = tm->data;
+    uint8_t f[200];
+    if (netvsc_adapter_xmit(S.ad, f, frame_to_peer(f, 200, p->next), p->next) == 0)
+        p->next++;
+    if (p->next <= p->last)
+        sim_timer_start(tm, SIM_USEC(10));
+}
+
+Test(netvsc_real_vf, graceful_removal_loses_nothing)
+{
+    up();
+    S.unbind_on_release = true;
+    struct pacer p = {.next = 1, .last = 2000};
+    sim_timer_init(E.t.sched, &p.tm, pace, &p);
+    sim_timer_start(&p.tm, 0);
+    run(SIM_MSEC(5));
+    cr_assert_eq(netvsc_adapter_vf_going_down(S.ad), 0);
+    run(SIM_MSEC(30));
+    cr_assert_eq(S.released, 1);
+    cr_assert_null(S.b, "unbound once released");
+    cr_assert_eq(p.next, p.last + 1);
+    cr_assert_eq(E.nwire + S.wire.count, p.last, "vf %zu + synthetic %u", E.nwire, S.wire.count);
+    cr_assert_gt(E.nwire, 100);
+    cr_assert_gt(S.wire.count, 100);
+    for (size_t i = 0; i < E.nwire; i++)
+        cr_assert_eq(E.wire_id[i], 1 + i, "the VF carried a prefix, in order");
+    for (uint32_t i = 0; i < S.wire.count; i++)
+        cr_assert_eq(S.wire.ids[i], E.nwire + 1 + i, "synthetic carried the rest, in order");
+    cr_assert_eq(E.t.ndrops, 0);
+    cr_assert_eq(netvsc_adapter_dp_state(S.ad), NETVSC_DP_VF_ASSOCIATED);
+    sim_timer_stop(&p.tm);
+    down();
+}
