@@ -103,7 +103,7 @@ deliver_wire(struct netvsp_switch *sw, uint8_t *frame, uint32_t len, uint16_t vl
         len += 4;
     }
     netvsp__tap(sw, sw->ext_cap, CAP_DIR_OUT, packet_id, frame, len);
-    int err = sw->uplink.send(sw->uplink_ctx, frame, len, packet_id);
+    int err = netvsp__wire_send(sw, frame, len, packet_id);
     if (vlan != 0) { /* restore the untagged copy for further flooding */
         memmove(frame + 4, frame, 12);
         frame += 4;
@@ -113,8 +113,12 @@ deliver_wire(struct netvsp_switch *sw, uint8_t *frame, uint32_t len, uint16_t vl
         sw->stats.to_wire++;
         return;
     }
-    netvsp__drop(sw, NULL, err == SIM_ENOSPC ? SIM_DROP_RING_FULL : SIM_DROP_LINK_DOWN,
-                 sw->ext_where, packet_id, frame, len);
+    enum sim_drop_cause c = err == SIM_ENOSPC   ? SIM_DROP_RING_FULL
+                            : err == SIM_EAGAIN ? SIM_DROP_POOL_EXHAUSTED
+                            : err == SIM_ESTATE ? SIM_DROP_PAUSED
+                            : err == SIM_ENODEV ? SIM_DROP_SURPRISE_REMOVAL
+                                                : SIM_DROP_LINK_DOWN;
+    netvsp__drop(sw, NULL, c, sw->ext_where, packet_id, frame, len);
 }
 
 static struct netvsp_port *
@@ -207,7 +211,7 @@ netvsp__switch_frame(struct netvsp_switch *sw, struct netvsp_port *src, const ui
             if (p && p != src && p->policy.vlan_id == vlan)
                 deliver_vm(sw, p, frame, len, packet_id);
         }
-        if (src && sw->has_uplink)
+        if (src && netvsp__has_wire(sw))
             deliver_wire(sw, frame, len, vlan, packet_id);
         goto done;
     }
@@ -232,7 +236,7 @@ netvsp__switch_frame(struct netvsp_switch *sw, struct netvsp_port *src, const ui
         deliver_vm(sw, p, frame, len, packet_id);
         goto done;
     }
-    if (src && sw->has_uplink) {
+    if (src && netvsp__has_wire(sw)) {
         sw->stats.unknown_unicast++;
         deliver_wire(sw, frame, len, vlan, packet_id);
         goto done;

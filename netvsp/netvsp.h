@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "hv/hv.h"
+#include "ndis_shim/ndis_shim.h"
 #include "sim/sim.h"
 
 #ifdef __cplusplus
@@ -65,9 +66,10 @@ struct netvsp_port;
 /* Where the switch's external port meets the physical NIC (the PF's default VPort). */
 struct netvsp_uplink_ops {
     /* Send one frame to the wire (through the PF's default VPort). The frame is valid only
-     * during the call. Return 0 (taken: delivered or the drop is reported by the uplink), or
-     * SIM_ENOSPC (no room: the switch reports ring-full) / another negative code (the switch
-     * reports link-down). Host thread. */
+     * during the call. Return 0 (taken: delivered or the drop is reported by the uplink), or a
+     * refusal the switch reports as a drop: SIM_ENOSPC (ring-full), SIM_EAGAIN
+     * (pool-exhausted), SIM_ESTATE (paused), SIM_ENODEV (surprise-removal), anything else
+     * (link-down). Host thread. */
     int (*send)(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id);
 };
 
@@ -90,6 +92,7 @@ struct netvsp_switch_stats {
     uint64_t flooded;         /* broadcast / multicast frames flooded */
     uint64_t unknown_unicast; /* unicast without a VM owner, sent to the wire */
     uint64_t to_wire, from_wire;
+    uint64_t uplink_copies; /* frames staged into an NBL for the bound NIC miniport */
     uint64_t dropped[SIM_DROP_CAUSE_COUNT];
     uint64_t dropped_total;
 };
@@ -114,6 +117,21 @@ unsigned netvsp_switch_poll(struct netvsp_switch *sw, unsigned budget);
  */
 int netvsp_switch_uplink_receive(struct netvsp_switch *sw, const uint8_t *frame, uint32_t len,
                                  uint64_t packet_id, uint32_t vport_id);
+
+/*
+ * netvsp_switch_bind_nic — bind the external port to a NIC miniport through NDIS (NetVSP's
+ * protocol edge "netvsp" on the PF, or on a plain NIC for a host without SR-IOV): from then on
+ * frames to the wire are NBLs sent on the binding (default VPort, vport_id 0) and the
+ * miniport's receive indications enter the switch with their NBL's VPort id. Replaces the
+ * config's uplink ops until unbound. Returns 0, SIM_EBUSY (already bound), or what ndis_bind
+ * returns (reason in d). Loop thread (ndis_shim is loop-thread only: scenario mode).
+ */
+int netvsp_switch_bind_nic(struct netvsp_switch *sw, struct ndis_miniport *mp, struct sim_diag *d);
+/* Unbind (NBLs still at the miniport: SIM_EBUSY, retry after their send-complete). SIM_ENOENT
+ * if not bound. The config's uplink ops apply again. */
+int netvsp_switch_unbind_nic(struct netvsp_switch *sw, struct sim_diag *d);
+/* The binding, or NULL. */
+struct ndis_binding *netvsp_switch_nic_binding(const struct netvsp_switch *sw);
 
 /*
  * netvsp_frame_is_synthetic_only — Hyper-V's rule for a VM on the VF: inbound broadcast,

@@ -62,6 +62,11 @@ struct netvsp_switch {
     struct netvsp_uplink_ops uplink;
     void *uplink_ctx;
     struct ndis_nbl_pool *pool;
+    /* External port bound to a NIC miniport through NDIS (uplink.c). */
+    struct ndis_protocol *proto;
+    struct ndis_binding *nic;
+    struct ndis_nbl_pool *tx_pool;
+    uint32_t tx_nbls;
     struct netvsp_port *ports[NETVSP_PORTS_MAX];
     uint32_t nports;
     struct netvsp_switch_stats stats;
@@ -75,6 +80,12 @@ void netvsp__switch_frame(struct netvsp_switch *sw, struct netvsp_port *src, con
                           uint32_t len, uint64_t packet_id, uint32_t vport_id);
 void netvsp__tap(struct netvsp_switch *sw, struct cap_point *p, enum cap_dir dir,
                  uint64_t packet_id, const void *frame, uint32_t len);
+
+/* uplink.c */
+int netvsp__wire_send(struct netvsp_switch *sw, const uint8_t *frame, uint32_t len,
+                      uint64_t packet_id);
+bool netvsp__has_wire(const struct netvsp_switch *sw);
+void netvsp__uplink_fini(struct netvsp_switch *sw);
 
 /* port.c */
 unsigned netvsp__port_poll(struct netvsp_port *port, unsigned budget);

@@ -52,7 +52,8 @@ netvsp_switch_create(const struct netvsp_switch_config *cfg, struct netvsp_switc
     int err = ndis_nbl_pool_create(&pc, &sw->pool, d);
     if (err)
         goto fail_free;
-    if (sw->capreg && sw->has_uplink) {
+    sw->tx_nbls = pc.nbl_count;
+    if (sw->capreg) {
         char desc[96];
         snprintf(desc, sizeof desc, "extensible switch %s external port (PF default VPort)",
                  sw->name);
@@ -77,6 +78,7 @@ netvsp_switch_destroy(struct netvsp_switch *sw)
     if (!sw)
         return;
     netvsp__port_fini_all(sw);
+    netvsp__uplink_fini(sw);
     cap_point_destroy(sw->ext_cap);
     ndis_nbl_pool_destroy(sw->pool);
     sim_free(sw);
