@@ -57,6 +57,10 @@ Test(vf_mailbox, mac_change_refused_explicitly_reaches_the_caller)
     vf_adapter_stats(E.a, &s);
     cr_assert_eq(s.mbx_nacks, 1);
     cr_assert_eq(s.mac_changes, 0);
+    v_send(&E, 60, 5); /* still sending from the old MAC: delivered */
+    t_run_for(&E.t, SIM_MSEC(1));
+    cr_assert_eq(E.nwire, 1);
+    cr_assert_arr_eq(E.wire_src, E.mac, 6);
     venv_down(&E);
 }
 
@@ -72,6 +76,17 @@ Test(vf_mailbox, mac_change_refused_silently_leaves_vf_and_device_disagreeing)
     cr_assert_arr_eq(pf_mac, E.mac, 6, "the device still uses the old MAC");
     cr_assert_eq(pf_adapter_stats(E.t.pf)->mbx_silent_refusals, 1);
     cr_assert(strstr(pf_adapter_last_refusal(E.t.pf)->reason, "silently") != NULL);
+    /* The consequence: the VF now sends from a MAC its VPort does not own; anti-spoof drops
+     * it, the NBL fails, the device reports the drop once and the VF counts it. */
+    v_send(&E, 60, 5);
+    t_run_for(&E.t, SIM_MSEC(1));
+    cr_assert_eq(E.nwire, 0);
+    cr_assert_eq(E.ntxc, 1);
+    cr_assert_eq(E.txc_st[0], NDIS_STATUS_FAILURE);
+    cr_assert_eq(v_drops(&E, SIM_DROP_SPOOF_CHECK, NULL), 1);
+    struct vf_stats s;
+    vf_adapter_stats(E.a, &s);
+    cr_assert_eq(s.drops[SIM_DROP_SPOOF_CHECK], 1);
     venv_down(&E);
 }
 
