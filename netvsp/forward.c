@@ -150,6 +150,13 @@ netvsp__switch_frame(struct netvsp_switch *sw, struct netvsp_port *src, const ui
 {
     const char *where = src ? src->where : sw->ext_where;
     sw->stats.frames_in++;
+    if (sw->cost_frame_ns || sw->cost_byte_ps) {
+        /* The switch CPU is busy with this frame (scenario mode only: reads the clock). */
+        sim_time_t now = sim_sched_now(sw->sched);
+        sim_time_t c = sw->cost_frame_ns + (sim_time_t)len * sw->cost_byte_ps / 1000;
+        sw->busy_until = (sw->busy_until > now ? sw->busy_until : now) + c;
+        sw->stats.busy_ns += c;
+    }
     if (len < NETVSP_ETH_HLEN || len > NETVSP_FRAME_MAX + 4) {
         netvsp__drop(sw, src, len < NETVSP_ETH_HLEN ? SIM_DROP_MALFORMED : SIM_DROP_MTU, where,
                      packet_id, in, len);

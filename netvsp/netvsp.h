@@ -81,6 +81,13 @@ struct netvsp_switch_config {
     const struct netvsp_uplink_ops *uplink; /* may be NULL: no external port; copied */
     void *uplink_ctx;
     uint32_t nbls; /* own-copy NBLs (0: NETVSP_NBLS_DEFAULT) */
+    /* Scenario-mode cost of the software switch: the host CPU that runs it handles one frame
+     * at a time and is busy cost_per_frame_ns + len * cost_per_byte_ps / 1000 after each
+     * (frames queue in the VMBus rings meanwhile). 0 and 0: free (only VMBus latencies). Bench
+     * mode (POLL channels, netvsp_switch_poll) ignores it: real threads pay real costs. No
+     * published figure: choose per scenario (INFERRED). */
+    sim_time_t cost_per_frame_ns;
+    uint32_t cost_per_byte_ps;
 };
 
 struct netvsp_switch_stats {
@@ -93,6 +100,8 @@ struct netvsp_switch_stats {
     uint64_t unknown_unicast; /* unicast without a VM owner, sent to the wire */
     uint64_t to_wire, from_wire;
     uint64_t uplink_copies; /* frames staged into an NBL for the bound NIC miniport */
+    sim_time_t busy_ns;     /* scenario-mode CPU time charged by the cost model */
+    uint64_t deferred;      /* times VM frames waited for the busy switch CPU */
     uint64_t dropped[SIM_DROP_CAUSE_COUNT];
     uint64_t dropped_total;
 };

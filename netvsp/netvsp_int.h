@@ -67,6 +67,12 @@ struct netvsp_switch {
     struct ndis_binding *nic;
     struct ndis_nbl_pool *tx_pool;
     uint32_t tx_nbls;
+    /* Cost model (scenario mode). */
+    sim_time_t cost_frame_ns;
+    uint32_t cost_byte_ps;
+    sim_time_t busy_until;
+    struct sim_timer cost_timer;
+    uint32_t rr; /* next port to serve */
     struct netvsp_port *ports[NETVSP_PORTS_MAX];
     uint32_t nports;
     struct netvsp_switch_stats stats;
@@ -89,6 +95,9 @@ void netvsp__uplink_fini(struct netvsp_switch *sw);
 
 /* port.c */
 unsigned netvsp__port_poll(struct netvsp_port *port, unsigned budget);
+/* Scenario mode with a cost model: serve the ports' rings one frame at a time while the switch
+ * CPU is free; re-arm for when it is free again. */
+void netvsp__cost_run(struct netvsp_switch *sw);
 void netvsp__port_fini_all(struct netvsp_switch *sw);
 
 #endif /* SRIOVSIM_NETVSP_INT_H */

@@ -257,9 +257,40 @@ on_interrupt(void *ctx, struct hv_vmbus_ep *ep)
 {
     /* Scenario mode: the guest signalled; drain on the loop thread. */
     struct netvsp_port *p = ctx;
+    if (p->sw->cost_frame_ns || p->sw->cost_byte_ps) {
+        netvsp__cost_run(p->sw);
+        return;
+    }
     for (int i = 0; i < 1024; i++)
         if (netvsp__port_poll(p, NETVSP_POLL_BUDGET) == 0)
             break;
+}
+
+void
+netvsp__cost_run(struct netvsp_switch *sw)
+{
+    for (;;) {
+        sim_time_t now = sim_sched_now(sw->sched);
+        if (sw->busy_until > now) {
+            /* Busy: come back when the CPU is free (the frames wait in their rings). */
+            if (!sim_timer_is_pending(&sw->cost_timer) || sw->cost_timer.due != sw->busy_until) {
+                sw->stats.deferred++;
+                sim_timer_start_at(&sw->cost_timer, sw->busy_until);
+            }
+            return;
+        }
+        /* One message from each port in turn (round robin) while the CPU is free. */
+        unsigned got = 0;
+        for (uint32_t k = 0; k < NETVSP_PORTS_MAX && sw->busy_until <= now; k++) {
+            struct netvsp_port *p = sw->ports[(sw->rr + k) % NETVSP_PORTS_MAX];
+            if (p && p->ep)
+                got += netvsp__port_poll(p, 1);
+            if (sw->busy_until > now)
+                sw->rr = (sw->rr + k + 1) % NETVSP_PORTS_MAX;
+        }
+        if (got == 0)
+            return;
+    }
 }
 
 static const struct hv_vmbus_ep_ops port_ep_ops = {

@@ -10,6 +10,12 @@
 SIM_LOG_NS_DEFINE(netvsp);
 SIM_ALLOC_TAG_DEFINE(netvsp);
 
+static void
+cost_timer_cb(struct sim_timer *t)
+{
+    netvsp__cost_run(t->data);
+}
+
 int
 netvsp_switch_create(const struct netvsp_switch_config *cfg, struct netvsp_switch **out,
                      struct sim_diag *d)
@@ -31,6 +37,13 @@ netvsp_switch_create(const struct netvsp_switch_config *cfg, struct netvsp_switc
     snprintf(sw->name, sizeof sw->name, "%s", cfg->name);
     snprintf(sw->ext_where, sizeof sw->ext_where, "%s.ext", cfg->name);
     sw->sched = cfg->sched;
+    if (cfg->cost_per_frame_ns < 0) {
+        sim_free(sw);
+        return sim_diag_fail(d, SIM_EINVAL, "netvsp switch %s: negative cost", cfg->name);
+    }
+    sw->cost_frame_ns = cfg->cost_per_frame_ns;
+    sw->cost_byte_ps = cfg->cost_per_byte_ps;
+    sim_timer_init(sw->sched, &sw->cost_timer, cost_timer_cb, sw);
     sw->capreg = cfg->cap;
     if (cfg->drops) {
         sw->has_drops = true;
@@ -77,6 +90,7 @@ netvsp_switch_destroy(struct netvsp_switch *sw)
 {
     if (!sw)
         return;
+    sim_timer_stop(&sw->cost_timer);
     netvsp__port_fini_all(sw);
     netvsp__uplink_fini(sw);
     cap_point_destroy(sw->ext_cap);

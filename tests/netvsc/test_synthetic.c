@@ -430,3 +430,51 @@ Test(netvsc_synthetic, oom_sweep)
     }
     cr_assert(ok, "never succeeded");
 }
+
+Test(netvsc_synthetic, switch_cost_model_serialises_frames)
+{
+    struct vt t;
+    struct vt_opts o = {.cost_per_frame_ns = 1000, .cost_per_byte_ps = 100};
+    vt_setup_opts(&t, &o);
+    uint8_t f[1000];
+    /* 50 frames from each VM at the same instant: the switch CPU takes 1000 + 1000 * 0.1 =
+     * 1100 ns per frame and serves the two ports in turn. */
+    for (uint64_t i = 0; i < 50; i++) {
+        uint32_t len = vt_frame(f, vt_peer_mac, vt_mac[0], 1000, 1);
+        cr_assert_eq(netvsc_adapter_xmit(t.ad[0], f, len, 100 + i), 0);
+        len = vt_frame(f, vt_peer_mac, vt_mac[1], 1000, 2);
+        cr_assert_eq(netvsc_adapter_xmit(t.ad[1], f, len, 200 + i), 0);
+    }
+    vt_run(&t, SIM_MSEC(1));
+    cr_assert_eq(t.wire.count, 100);
+    for (uint32_t i = 1; i < 100; i++)
+        cr_assert_eq(t.wire.times[i] - t.wire.times[i - 1], 1100, "frame %u", i);
+    uint32_t from1 = 0;
+    for (uint32_t i = 0; i < 100; i++)
+        if (t.wire.ids[i] < 200)
+            from1++;
+    cr_assert_eq(from1, 50);
+    for (uint32_t i = 0; i + 1 < 100; i += 2)
+        cr_assert_neq(t.wire.ids[i] < 200, t.wire.ids[i + 1] < 200, "round robin at %u", i);
+    struct netvsp_switch_stats ss;
+    netvsp_switch_stats(t.sw, &ss);
+    cr_assert_eq(ss.busy_ns, 100 * 1100);
+    cr_assert_gt(ss.deferred, 0);
+    cr_assert_eq(t.drops.total, 0);
+    vt_teardown(&t);
+}
+
+Test(netvsc_synthetic, no_cost_model_forwards_at_signal_latency)
+{
+    struct vt t;
+    vt_setup(&t);
+    uint8_t f[1000];
+    for (uint64_t i = 0; i < 10; i++) {
+        uint32_t len = vt_frame(f, vt_peer_mac, vt_mac[0], 1000, 1);
+        netvsc_adapter_xmit(t.ad[0], f, len, 1 + i);
+    }
+    vt_run(&t, SIM_MSEC(1));
+    cr_assert_eq(t.wire.count, 10);
+    cr_assert_eq(t.wire.times[9], t.wire.times[0], "all in one interrupt");
+    vt_teardown(&t);
+}

@@ -20,6 +20,8 @@
 struct vt_log {
     uint32_t count;
     uint64_t ids[VT_LOG_MAX];
+    sim_time_t times[VT_LOG_MAX];  /* arrival times when clock is set */
+    const struct sim_sched *clock; /* may be NULL */
     uint32_t lens[VT_LOG_MAX];
     uint8_t last[NETVSP_FRAME_MAX];
     uint32_t last_len;
@@ -35,6 +37,7 @@ vt_log_add(struct vt_log *l, const uint8_t *frame, uint32_t len, uint64_t id)
     if (l->count < VT_LOG_MAX) {
         l->ids[l->count] = id;
         l->lens[l->count] = len;
+        l->times[l->count] = l->clock ? sim_sched_now(l->clock) : 0;
     }
     l->count++;
     memcpy(l->last, frame, len);
@@ -156,6 +159,8 @@ struct vt_opts {
     void *events_ctx;
     const struct netvsp_port_ops *port_ops;
     void *port_ops_ctx;
+    sim_time_t cost_per_frame_ns; /* the switch's cost model */
+    uint32_t cost_per_byte_ps;
 };
 
 static inline void
@@ -179,8 +184,11 @@ vt_setup_opts(struct vt *t, const struct vt_opts *o)
         .drops = &t->sink,
         .uplink = &vt_wire_ops,
         .uplink_ctx = &t->wire,
+        .cost_per_frame_ns = o->cost_per_frame_ns,
+        .cost_per_byte_ps = o->cost_per_byte_ps,
     };
     cr_assert_eq(netvsp_switch_create(&sc, &t->sw, &d), 0, "%s", d.reason);
+    t->wire.clock = t->s;
     for (int i = 0; i < VT_VMS; i++) {
         struct netvsp_port_config pc = {
             .host = t->root,
