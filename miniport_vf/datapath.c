@@ -411,8 +411,12 @@ vf__return_nbls(void *ctx, struct ndis_nbl *chain, uint32_t flags)
 unsigned
 vf_adapter_poll(struct vf_adapter *a, unsigned budget)
 {
-    if (a == NULL || !a->hw_up || a->removed)
+    if (a == NULL || !a->hw_up)
         return 0;
+    if (a->removed) {
+        vf__removal_flush(a); /* poll mode: the removal is accounted for here, on our thread */
+        return 0;
+    }
     a->stats.polls++;
     unsigned n = vf__tx_reap(a, budget);
     if (!a->removed)

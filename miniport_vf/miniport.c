@@ -23,23 +23,19 @@ SIM_ALLOC_TAG_DEFINE(vf);
 
 /* ---- surprise removal ------------------------------------------------------------------ */
 
-static void
-surprise_removed(struct vf_adapter *a, const char *how)
+/* The accounting of a surprise removal. Runs on the thread that owns the data path: at once in
+ * scenario mode; in poll (bench) mode from the data-path thread's next vf_adapter_poll, or from
+ * MiniportPause / MiniportHaltEx once that thread handed the data path back. */
+void
+vf__removal_flush(struct vf_adapter *a)
 {
-    if (a->removed)
+    if (!a->removed || a->removal_flushed || !a->hw_up)
         return;
-    if (!a->hw_up) {
-        a->removed = true;
-        return;
-    }
-    a->stats.surprise_removals++;
-    (void)sim_timer_stop(&a->dpc);
+    a->removal_flushed = true;
     /* Completions the device posted before it vanished are real: reap them first (the rings
      * are guest memory, still readable). What is left never reached the device or never came
      * back: that is exactly what was in flight in the removed VF's rings. */
     (void)vf__tx_reap(a, a->slots);
-    a->removed = true;
-    a->running = false;
     unsigned tx = vf__tx_flush(a, NDIS_STATUS_ADAPTER_REMOVED, SIM_DROP_SURPRISE_REMOVAL);
     unsigned rx = vf__rx_flush(a, SIM_DROP_SURPRISE_REMOVAL);
     a->stats.tx_removed += tx;
@@ -47,14 +43,37 @@ surprise_removed(struct vf_adapter *a, const char *how)
     sim_diag_fail(&a->last_error, SIM_ENODEV,
                   "%s: surprise removal (%s): %u TX frame(s) and %u received frame(s) in flight "
                   "were lost (NDIS_STATUS_ADAPTER_REMOVED, %s)",
-                  a->name, how, tx, rx, sim_drop_cause_name(SIM_DROP_SURPRISE_REMOVAL));
+                  a->name, a->removal_how, tx, rx, sim_drop_cause_name(SIM_DROP_SURPRISE_REMOVAL));
     SIM_WARN(vf, "%s", a->last_error.reason);
+    vf__pause_check(a);
+}
+
+/* Loop thread. */
+static void
+surprise_removed(struct vf_adapter *a, const char *how)
+{
+    if (a->removed)
+        return;
+    a->removed = true; /* seq_cst store; partner: the data path's loads of `removed` */
+    if (!a->hw_up)
+        return;
+    a->stats.surprise_removals++;
+    snprintf(a->removal_how, sizeof a->removal_how, "%s", how);
+    (void)sim_timer_stop(&a->dpc);
     vf__mbx_cancel_all(a, NDIS_STATUS_ADAPTER_REMOVED);
     if (a->restart_pending) {
         a->restart_pending = false;
         (void)ndis_miniport_restart_complete(a->mp, NDIS_STATUS_ADAPTER_REMOVED);
     }
-    vf__pause_check(a);
+    if (a->poll_mode) {
+        SIM_INFO(vf,
+                 "%s: surprise removal (%s): the data-path thread accounts for the frames "
+                 "in flight at its next poll",
+                 a->name, how);
+        return;
+    }
+    a->running = false;
+    vf__removal_flush(a);
 }
 
 /* MiniportDevicePnPEventNotify. */
@@ -124,7 +143,8 @@ initialize(void *ctx, struct ndis_miniport *mp)
     struct sim_diag *d = &a->last_error;
     (void)mp;
     sim_diag_clear(d);
-    a->removed = a->configured = a->running = a->pausing = a->restart_pending = false;
+    a->removed = false;
+    a->removal_flushed = a->configured = a->running = a->pausing = a->restart_pending = false;
     memset(&a->stats, 0, sizeof a->stats);
     int rc = vf__hw_probe(a, d);
     if (rc != 0)
@@ -182,6 +202,7 @@ static void
 halt(void *ctx)
 {
     struct vf_adapter *a = ctx;
+    vf__removal_flush(a);
     vf__mbx_cancel_all(a, NDIS_STATUS_ADAPTER_REMOVED);
     if (vf__tx_inflight(a) != 0) /* only if NDIS halted without pausing: cannot happen */
         a->stats.tx_aborted += vf__tx_flush(a, NDIS_STATUS_REQUEST_ABORTED, SIM_DROP_PAUSED);
@@ -197,6 +218,7 @@ static ndis_status_t
 pause(void *ctx)
 {
     struct vf_adapter *a = ctx;
+    vf__removal_flush(a); /* poll mode: the data path is ours again */
     a->pausing = true;
     if (vf__tx_inflight(a) == 0 && a->rx_lent == 0) {
         a->pausing = false;

@@ -8,6 +8,7 @@
 #ifndef SRIOVSIM_MINIPORT_VF_INT_H
 #define SRIOVSIM_MINIPORT_VF_INT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -68,8 +69,12 @@ struct vf_adapter {
     struct pcie_subscription sub;
 
     /* Hardware / lifecycle. */
-    bool hw_up;      /* MiniportInitializeEx succeeded, MiniportHaltEx not yet run */
-    bool removed;    /* surprise-removed: no MMIO, no DMA expectations, nothing in flight */
+    bool hw_up; /* MiniportInitializeEx succeeded, MiniportHaltEx not yet run */
+    /* Surprise-removed: no MMIO, nothing new posted. Set on the loop thread, read by the
+     * data path (possibly another thread in poll mode): seq_cst atomic. */
+    _Atomic bool removed;
+    bool removal_flushed; /* the in-flight accounting ran (data-path owner) */
+    char removal_how[32];
     bool configured; /* the PF ACKed VF_RESET */
     bool running;    /* between MiniportRestart (done) and MiniportPause */
     bool pausing;    /* MiniportPause pended: completes when nothing is in flight */
@@ -153,6 +158,8 @@ void vf__drop(struct vf_adapter *a, enum sim_drop_cause cause, bool tx, uint64_t
 /* ---- miniport.c ---- */
 /* The device stopped answering (all-ones / ENODEV seen on the data path or the mailbox). */
 void vf__device_gone(struct vf_adapter *a, const char *where);
+/* Account for a surprise removal on the data path's owner thread (idempotent). */
+void vf__removal_flush(struct vf_adapter *a);
 /* Complete a pended MiniportPause once nothing is in flight. */
 void vf__pause_check(struct vf_adapter *a);
 

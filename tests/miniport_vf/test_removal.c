@@ -157,3 +157,26 @@ Test(vf_removal, reset_aborts_in_flight_and_the_vf_works_again)
     cr_assert_eq(s.resets, 1);
     venv_down(&E);
 }
+
+Test(vf_removal, poll_mode_removal_is_accounted_on_the_data_path_owner)
+{
+    venv_up(&E, true, NULL);
+    for (uint64_t i = 0; i < 6; i++)
+        v_send(&E, 60, i);
+    cr_assert_eq(nic_poll(E.t.nic, 2), 2); /* the device took two */
+    cr_assert_eq(pcie_fn_surprise_remove(E.t.fabric, (uint16_t)E.rid), 0);
+    /* The loop thread only marks the removal: the rings belong to the data-path thread. */
+    cr_assert_eq(E.ntxc, 0);
+    cr_assert_eq(vf_adapter_poll(E.a, 64), 0);
+    cr_assert_eq(E.ntxc, 6);
+    cr_assert_eq(count_status(&E, NDIS_STATUS_SUCCESS), 2);
+    cr_assert_eq(count_status(&E, NDIS_STATUS_ADAPTER_REMOVED), 4);
+    cr_assert_eq(v_drops(&E, SIM_DROP_SURPRISE_REMOVAL, "vm1.vf0 tx"), 4);
+    struct vf_stats s;
+    vf_adapter_stats(E.a, &s);
+    cr_assert_eq(s.tx_removed, 4);
+    cr_assert_eq(E.nwire, 2);
+    (void)vf_adapter_poll(E.a, 64); /* idempotent */
+    cr_assert_eq(E.ntxc, 6);
+    venv_down(&E);
+}
