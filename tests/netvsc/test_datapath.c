@@ -3,6 +3,9 @@
  * completions, against the real NetVSP host side. The VF is an IN-TEST VF DRIVER (an NDIS
  * miniport of kind VF whose "hardware" is a frame log) until miniport_vf/ lands: it answers
  * OID_SRIOV_VF_SERIAL_NUMBER through NDIS, completes sends at once and indicates receives. */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "../netvsp/vsp_test.h"
 
 #define VF_SERIAL 7u
@@ -520,6 +523,55 @@ Test(netvsc_datapath, vf_send_refused_falls_back_to_synthetic)
     struct netvsc_adapter_stats st;
     netvsc_adapter_stats(t.ad[0], &st);
     cr_assert_eq(st.tx_vf_fallback, 2);
+    cr_assert_eq(ndis_unbind(b, NULL), 0);
+    vt_run(&t, SIM_MSEC(1));
+    tvf_destroy(&vf);
+    vt_teardown(&t);
+}
+
+static bool
+capture_has(const char *path, const char *iface, uint64_t id, enum cap_dir dir)
+{
+    struct cap_ng_reader *ng = NULL;
+    struct sim_diag d = {0};
+    cr_assert_eq(cap_ng_reader_open(path, &ng, &d), 0, "%s", d.reason);
+    struct cap_ng_packet pkt;
+    bool found = false;
+    while (cap_ng_reader_next(ng, &pkt, &d) == 1)
+        if (pkt.has_packet_id && pkt.packet_id == id && strcmp(pkt.interface_name, iface) == 0 &&
+            (pkt.flags & 3u) == (uint32_t)dir)
+            found = true;
+    cap_ng_reader_close(ng);
+    return found;
+}
+
+Test(netvsc_datapath, vf_capture_point_tapped_with_packet_ids)
+{
+    struct vt t;
+    struct dp_log log;
+    memset(&log, 0, sizeof log);
+    struct vt_opts o = {.with_cap = true, .events = &dp_events, .events_ctx = &log};
+    vt_setup_opts(&t, &o);
+    char path[] = "/tmp/sriovsim-vscvf-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    struct cap_session_opts co = {.path = path, .format = CAP_FORMAT_PCAPNG};
+    struct cap_session *cs = NULL;
+    struct sim_diag d = {0};
+    cr_assert_eq(cap_session_create(t.cap, &co, &cs, &d), 0, "%s", d.reason);
+    struct test_vf vf;
+    struct ndis_binding *b = onto_vf(&t, &vf);
+    cr_assert_eq(send_n(&t, 1, 7100), 1);
+    uint8_t f[128];
+    uint32_t len = vt_frame(f, vt_mac[0], vt_peer_mac, 100, 1);
+    tvf_rx(&vf, f, len, 7200);
+    vt_run(&t, SIM_USEC(100));
+    cr_assert_eq(cap_session_close(cs, &d), 0, "%s", d.reason);
+    cr_assert(capture_has(path, "vm1.vf", 7100, CAP_DIR_OUT));
+    cr_assert(capture_has(path, "vm1.vf", 7200, CAP_DIR_IN));
+    cr_assert_not(capture_has(path, "vm1.synthetic", 7100, CAP_DIR_OUT));
+    unlink(path);
     cr_assert_eq(ndis_unbind(b, NULL), 0);
     vt_run(&t, SIM_MSEC(1));
     tvf_destroy(&vf);

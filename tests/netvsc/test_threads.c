@@ -132,10 +132,14 @@ Test(netvsc_threads, synthetic_flow_guest_and_host_on_two_threads, .timeout = 12
     cr_assert(netvsp_port_is_ready(w.port));
 
     uv_thread_t th, tg;
+    uint64_t t0 = uv_hrtime();
     cr_assert_eq(uv_thread_create(&th, host_thread, &w), 0);
     cr_assert_eq(uv_thread_create(&tg, guest_thread, &w), 0);
     uv_thread_join(&tg);
     uv_thread_join(&th);
+    double secs = (double)(uv_hrtime() - t0) / 1e9;
+    cr_log_info("synthetic path, 2 threads: %u + %u frames (64..563 B) in %.3f s = %.2f Mframes/s",
+                N_UP, N_DOWN, secs, (N_UP + N_DOWN) / secs / 1e6);
 
     cr_assert_eq(w.wire_next, N_UP + 1, "every guest frame on the wire");
     cr_assert_eq(w.wire_bad, 0, "exactly once and in order on the wire");
