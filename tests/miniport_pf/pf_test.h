@@ -4,7 +4,8 @@
  * simulated NIC as PF 01:00.0 with TotalVFs 8, an NDIS trace, and the PF miniport registered
  * with ndis_shim and brought up (initialize + restart). OIDs go through the real dispatcher with
  * correct headers. The tests that play a VF driver (mailbox) talk to the VF's BAR0 through the
- * fabric using the datasheet, as the VF miniport would.
+ * fabric using the datasheet, as the VF miniport would. The VF miniport tests reuse it as their
+ * host side, with the NIC in poll mode where they run the data path on threads.
  */
 #ifndef SRIOVSIM_TESTS_PF_TEST_H
 #define SRIOVSIM_TESTS_PF_TEST_H
@@ -70,9 +71,10 @@ t_wire_tx(void *ctx, const void *frame, uint32_t len, uint64_t packet_id, sim_ti
     ((struct topo *)ctx)->wire_tx++;
 }
 
-/* Hardware only: scheduler, fabric, NIC (wire attached, link up), trace. */
+/* Hardware only: scheduler, fabric, NIC (wire attached, link up; poll_mode: bench mode, the
+ * device is driven by nic_poll instead of doorbells), trace. */
 static inline void
-topo_hw(struct topo *t)
+topo_hw(struct topo *t, bool poll_mode)
 {
     memset(t, 0, sizeof *t);
     cr_assert_eq(sim_sched_create(SIM_SCHED_VIRTUAL, &t->sched), 0);
@@ -85,6 +87,7 @@ topo_hw(struct topo *t)
         .mac = {0x02, 0x00, 0x00, 0x00, 0x01, 0x00},
         .name = "nic",
         .drop_sink = &t->sink,
+        .poll_mode = poll_mode,
     };
     struct sim_diag d;
     sim_diag_clear(&d);
@@ -118,7 +121,7 @@ topo_pf(struct topo *t, pf_policy_fn policy, bool sriov_disabled)
 static inline void
 topo_init(struct topo *t, pf_policy_fn policy)
 {
-    topo_hw(t);
+    topo_hw(t, false);
     topo_pf(t, policy, false);
 }
 

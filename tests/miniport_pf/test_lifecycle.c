@@ -189,7 +189,7 @@ Test(pf_lifecycle, create_oom_sweep)
     long baseline;
     for (long n = 0;; n++) {
         struct topo t;
-        topo_hw(&t);
+        topo_hw(&t, false);
         baseline = sim_alloc_live_total();
         struct pf_config pc = {
             .name = "pf0", .sched = t.sched, .fabric = t.fabric, .rid = T_PF_RID, .trace = t.trace};
@@ -217,7 +217,7 @@ Test(pf_lifecycle, create_oom_sweep)
 Test(pf_lifecycle, create_refuses_a_function_that_is_not_the_nic)
 {
     struct topo t;
-    topo_hw(&t);
+    topo_hw(&t, false);
     struct pf_config pc = {
         .name = "pf0", .sched = t.sched, .fabric = t.fabric, .rid = PCIE_RID(2, 0, 0)};
     struct sim_diag d;
@@ -233,7 +233,7 @@ Test(pf_lifecycle, create_refuses_a_function_that_is_not_the_nic)
 Test(pf_lifecycle, sriov_disabled_oids_not_supported)
 {
     struct topo t;
-    topo_hw(&t);
+    topo_hw(&t, false);
     topo_pf(&t, NULL, true);
     cr_assert_eq(t_create_switch(&t, 2), NDIS_STATUS_NOT_SUPPORTED);
     cr_assert_not_null(t.req.rule);

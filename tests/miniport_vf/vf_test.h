@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vf_test.h — fixture for the VF miniport tests: the host (pf_topo.h: fabric, real NIC, real PF
+ * vf_test.h — fixture for the VF miniport tests: the host (tests/miniport_pf/pf_test.h: fabric, real NIC, real PF
  * miniport) gives VF 0 a VPort and a MAC filter; a guest partition gets the VF through virtual
  * PCI; the VF miniport is created on arrival, initialized and restarted through ndis_shim, and a
  * NetVSC-like protocol (the only kind allowed to bind a VF) binds it. A capture wire records
@@ -10,7 +10,7 @@
 #define SRIOVSIM_TESTS_VF_TEST_H
 
 #include "miniport_vf/miniport_vf.h"
-#include "pf_topo.h"
+#include "../miniport_pf/pf_test.h"
 
 #define V_MAX_REC   20000
 #define V_TXBUFS    512
