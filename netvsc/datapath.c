@@ -241,6 +241,15 @@ netvsc_adapter_vf_going_down(struct netvsc_adapter *ad)
     }
 }
 
+void
+netvsc__vf_failed(struct netvsc_adapter *ad)
+{
+    if (ad->dp == NETVSC_DP_ON_VF || ad->dp == NETVSC_DP_SWITCH_REQUESTED) {
+        SIM_DEBUG(netvsc, "%s: the VF failed on the data path: back to synthetic", ad->name);
+        start_going_down(ad);
+    }
+}
+
 /* The VF binding disappeared (unbind, surprise removal, channel rescinded). */
 void
 netvsc__vf_lost(struct netvsc_adapter *ad)

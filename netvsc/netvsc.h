@@ -106,6 +106,8 @@ struct netvsc_adapter_stats {
     uint64_t tx_synthetic, tx_vf; /* frames taken per path */
     uint64_t tx_busy;             /* refused: no section / ring space / VF NBL (back-pressure) */
     uint64_t tx_vf_fallback;      /* VF send refused by NDIS: sent synthetic instead */
+    uint64_t tx_vf_failed;        /* VF sends completed with an error (the miniport reported
+                                     the drop; NetVSC only counts it) */
     uint64_t rx_synthetic, rx_vf;
     uint64_t rx_no_app;            /* received with no application attached */
     uint64_t copies, bytes_copied; /* guest copies into send sections (synthetic TX) */

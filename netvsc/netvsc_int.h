@@ -83,6 +83,8 @@ void netvsc__on_association(struct netvsc_adapter *ad, const struct hv_vmbus_msg
 void netvsc__on_switch_completion(struct netvsc_adapter *ad, const struct hv_vmbus_msg *m);
 void netvsc__vf_registered_check(struct netvsc_adapter *ad);
 void netvsc__vf_lost(struct netvsc_adapter *ad);
+/* The VF failed under us (surprise removal seen on the data path): leave it now. */
+void netvsc__vf_failed(struct netvsc_adapter *ad);
 void netvsc__dp_init(struct netvsc_adapter *ad);
 void netvsc__dp_fini(struct netvsc_adapter *ad);
 

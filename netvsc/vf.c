@@ -86,20 +86,25 @@ static void
 send_complete(void *binding_ctx, struct ndis_binding *b, struct ndis_nbl *chain, uint32_t flags)
 {
     struct netvsc_adapter *ad = binding_ctx;
+    bool removed = false;
     for (struct ndis_nbl *n = chain, *next; n; n = next) {
         next = n->next;
         n->next = NULL;
         uint32_t slot;
         memcpy(&slot, n->protocol_reserved, sizeof slot);
         ad->vf_slot_free[ad->vf_slot_top++] = slot;
-        if (n->status != NDIS_STATUS_SUCCESS)
-            sim_drop_report(ad->has_drops ? &ad->drops : NULL,
-                            n->status == NDIS_STATUS_ADAPTER_REMOVED ? SIM_DROP_SURPRISE_REMOVAL
-                                                                     : SIM_DROP_PATH_INACTIVE,
-                            ad->where_vf, n->packet_id, NULL, 0);
+        if (n->status != NDIS_STATUS_SUCCESS) {
+            /* The miniport that failed the send reported the drop with its cause; a second
+             * report here would count the frame twice. */
+            ad->stats.tx_vf_failed++;
+            if (n->status == NDIS_STATUS_ADAPTER_REMOVED)
+                removed = true;
+        }
         ndis_nbl_free(n, b);
         ad->vf_tx_out--;
     }
+    if (removed)
+        netvsc__vf_failed(ad); /* surprise removal: leave the VF before the unbind comes */
 }
 
 static const struct ndis_protocol_ops proto_ops = {
@@ -206,6 +211,8 @@ netvsc__vf_xmit(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, u
         ad->vf_tx_out--;
         ad->vf_slot_free[ad->vf_slot_top++] = slot;
         ndis_nbl_free(n, b);
+        if (err == SIM_ENODEV)
+            netvsc__vf_failed(ad);
         return err;
     }
     ad->stats.tx_vf++;

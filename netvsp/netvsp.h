@@ -100,6 +100,8 @@ struct netvsp_switch_stats {
     uint64_t unknown_unicast; /* unicast without a VM owner, sent to the wire */
     uint64_t to_wire, from_wire;
     uint64_t uplink_copies; /* frames staged into an NBL for the bound NIC miniport */
+    uint64_t uplink_failed; /* sends the NIC miniport completed with an error (it reported
+                               the drop; the switch only counts it) */
     sim_time_t busy_ns;     /* scenario-mode CPU time charged by the cost model */
     uint64_t deferred;      /* times VM frames waited for the busy switch CPU */
     uint64_t dropped[SIM_DROP_CAUSE_COUNT];

@@ -15,18 +15,6 @@ netvsp__has_wire(const struct netvsp_switch *sw)
     return sw->nic != NULL || sw->has_uplink;
 }
 
-static enum sim_drop_cause
-status_cause(ndis_status_t st)
-{
-    if (st == NDIS_STATUS_ADAPTER_REMOVED)
-        return SIM_DROP_SURPRISE_REMOVAL;
-    if (st == NDIS_STATUS_REQUEST_ABORTED || st == NDIS_STATUS_RESET_IN_PROGRESS)
-        return SIM_DROP_FUNCTION_RESET;
-    if (st == NDIS_STATUS_RESOURCES)
-        return SIM_DROP_RING_FULL;
-    return SIM_DROP_LINK_DOWN;
-}
-
 int
 netvsp__wire_send(struct netvsp_switch *sw, const uint8_t *frame, uint32_t len, uint64_t packet_id)
 {
@@ -91,9 +79,8 @@ send_complete(void *bctx, struct ndis_binding *b, struct ndis_nbl *chain, uint32
         next = n->next;
         n->next = NULL;
         if (n->status != NDIS_STATUS_SUCCESS) {
-            struct ndis_nb *nb = n->first_nb;
-            netvsp__drop(sw, NULL, status_cause(n->status), sw->ext_where, n->packet_id,
-                         nb->data + nb->data_offset, nb->data_length);
+            /* The miniport failed it and reported the drop with its cause: count only. */
+            sw->stats.uplink_failed++;
         }
         ndis_nbl_free(n, b);
     }

@@ -226,3 +226,49 @@ Test(netvsc_real_vf, graceful_removal_loses_nothing)
     sim_timer_stop(&p.tm);
     down();
 }
+
+static size_t
+drops_of(enum sim_drop_cause cause)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < E.t.ndrops; i++)
+        n += E.t.drops[i].cause == cause;
+    return n;
+}
+
+Test(netvsc_real_vf, surprise_removal_loses_only_what_was_in_flight_once)
+{
+    up();
+    uint8_t f[200];
+    for (uint64_t i = 0; i < 5; i++)
+        cr_assert_eq(netvsc_adapter_xmit(S.ad, f, frame_to_peer(f, 200, 1 + i), 1 + i), 0);
+    run(SIM_MSEC(1));
+    cr_assert_eq(E.nwire, 5);
+    /* 7 more posted to the VF; the function vanishes before the device fetched them. */
+    for (uint64_t i = 5; i < 12; i++)
+        cr_assert_eq(netvsc_adapter_xmit(S.ad, f, frame_to_peer(f, 200, 1 + i), 1 + i), 0);
+    cr_assert_eq(pcie_fn_surprise_remove(E.t.fabric, (uint16_t)E.rid), 0);
+    /* The VF miniport completed them with ADAPTER_REMOVED and reported each one; NetVSC left
+     * the VF at once without reporting them again. */
+    cr_assert_eq(drops_of(SIM_DROP_SURPRISE_REMOVAL), 7, "each lost frame reported once");
+    cr_assert_eq(E.t.ndrops, 7);
+    cr_assert_eq(netvsc_adapter_dp_state(S.ad), NETVSC_DP_GOING_DOWN);
+    struct netvsc_adapter_stats st;
+    netvsc_adapter_stats(S.ad, &st);
+    cr_assert_eq(st.tx_vf_failed, 7);
+    /* Traffic continues on the synthetic path right away. */
+    for (uint64_t i = 12; i < 20; i++)
+        cr_assert_eq(netvsc_adapter_xmit(S.ad, f, frame_to_peer(f, 200, 1 + i), 1 + i), 0);
+    run(SIM_MSEC(1));
+    cr_assert_eq(S.wire.count, 8);
+    cr_assert_eq(S.wire.ids[0], 13);
+    cr_assert_eq(netvsc_adapter_dp_state(S.ad), NETVSC_DP_VF_RELEASED);
+    cr_assert_eq(netvsp_port_datapath(S.port), NVSP_DATAPATH_SYNTHETIC);
+    /* sent = on the wire via the VF + via synthetic + reported lost. */
+    cr_assert_eq(E.nwire + S.wire.count + drops_of(SIM_DROP_SURPRISE_REMOVAL), 20);
+    /* The guest's PnP unbinds NetVSC from the removed VF. */
+    cr_assert_eq(ndis_unbind(S.b, NULL), 0);
+    S.b = NULL;
+    cr_assert_eq(netvsc_adapter_dp_state(S.ad), NETVSC_DP_VF_ASSOCIATED);
+    down();
+}

@@ -12,6 +12,7 @@ struct test_nic {
     ndis_status_t complete_with;
     bool hold; /* keep sent NBLs (complete later) */
     struct ndis_nbl *held;
+    const struct sim_drop_sink *sink; /* the NIC reports the sends it fails */
 };
 
 static ndis_status_t
@@ -46,6 +47,9 @@ nic_send(void *ctx, struct ndis_nbl *chain, uint32_t port, uint32_t flags)
         cr_assert_eq(b->vport_id, 0, "the switch sends on the default VPort");
         if (n->complete_with == NDIS_STATUS_SUCCESS)
             vt_log_add(&n->sent, nb->data + nb->data_offset, nb->data_length, b->packet_id);
+        else
+            sim_drop_report(n->sink, SIM_DROP_SURPRISE_REMOVAL, "h1.nic0 tx", b->packet_id,
+                            nb->data + nb->data_offset, nb->data_length);
         b->status = n->complete_with;
     }
     if (n->hold) {
@@ -83,6 +87,7 @@ static void
 nic_up(struct vt *t, struct test_nic *n)
 {
     memset(n, 0, sizeof *n);
+    n->sink = &t->sink;
     struct ndis_miniport_config c = {
         .name = "h1.nic0", .kind = NDIS_MINIPORT_PLAIN, .sched = t->s, .ops = &nic_ops, .ctx = n};
     struct sim_diag d = {0};
@@ -186,8 +191,11 @@ Test(netvsp_uplink, nic_refusals_are_drops_with_causes)
     n.complete_with = NDIS_STATUS_ADAPTER_REMOVED;
     netvsc_adapter_xmit(t.ad[0], f, len, 1);
     vt_run(&t, SIM_USEC(100));
-    cr_assert_eq(t.drops.by_cause[SIM_DROP_SURPRISE_REMOVAL], 1);
+    cr_assert_eq(t.drops.by_cause[SIM_DROP_SURPRISE_REMOVAL], 1, "reported once, by the NIC");
     cr_assert_eq(t.drops.last_id, 1);
+    struct netvsp_switch_stats ss;
+    netvsp_switch_stats(t.sw, &ss);
+    cr_assert_eq(ss.uplink_failed, 1);
     n.complete_with = NDIS_STATUS_SUCCESS;
     /* Refused by NDIS: the miniport is paused. */
     struct sim_diag d = {0};
