@@ -48,8 +48,15 @@ netvsc__deliver(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, u
 static void
 complete_or_queue(struct netvsc_adapter *ad, const struct hv_vmbus_msg *req, int32_t status)
 {
-    if (ad->comp_count == 0 && hv_vmbus_ep_complete(ad->ep, req, status) == 0)
-        return;
+    if (ad->comp_count == 0) {
+        int err = hv_vmbus_ep_complete(ad->ep, req, status);
+        if (err == 0)
+            return;
+        if (err != SIM_ENOSPC) {
+            ad->stats.protocol_errors++; /* not completable (bad section): never retried */
+            return;
+        }
+    }
     if (ad->comp_count == ad->comp_cap) {
         ad->stats.protocol_errors++;
         return;
@@ -67,8 +74,11 @@ flush_completions(struct netvsc_adapter *ad)
     unsigned done = 0;
     while (ad->comp_count > 0) {
         struct netvsc_pending_comp *c = &ad->comp[ad->comp_head];
-        if (hv_vmbus_ep_complete(ad->ep, &c->req, c->status) != 0)
+        int err = hv_vmbus_ep_complete(ad->ep, &c->req, c->status);
+        if (err == SIM_ENOSPC)
             break;
+        if (err)
+            ad->stats.protocol_errors++;
         ad->comp_head = (ad->comp_head + 1) % ad->comp_cap;
         ad->comp_count--;
         done++;
@@ -130,7 +140,7 @@ on_receive(void *ctx, struct hv_vmbus_ep *ep, const struct hv_vmbus_msg *m)
         const uint8_t *data = hv_vmbus_ep_msg_data(ep, m);
         if (!data || m->len == 0) {
             ad->stats.protocol_errors++;
-            if (data)
+            if (m->section != HV_VMBUS_NO_SECTION || (m->flags & HV_VMBUS_MSG_F_WANT_COMPLETION))
                 complete_or_queue(ad, m, NVSP_STATUS_FAIL);
             return;
         }
@@ -142,10 +152,13 @@ on_receive(void *ctx, struct hv_vmbus_ep *ep, const struct hv_vmbus_msg *m)
     }
     case NVSP_MSG4_TYPE_SEND_VF_ASSOCIATION:
         netvsc__on_association(ad, m);
+        if ((m->flags & HV_VMBUS_MSG_F_WANT_COMPLETION) || m->section != HV_VMBUS_NO_SECTION)
+            complete_or_queue(ad, m, NVSP_STATUS_SUCCESS);
         return;
     default:
+        /* Unknown here (or guest-to-host only): refuse it, and give back any section. */
         ad->stats.protocol_errors++;
-        if (m->flags & HV_VMBUS_MSG_F_WANT_COMPLETION)
+        if ((m->flags & HV_VMBUS_MSG_F_WANT_COMPLETION) || m->section != HV_VMBUS_NO_SECTION)
             complete_or_queue(ad, m, NVSP_STATUS_FAIL);
         return;
     }

@@ -51,8 +51,15 @@ mac_owner(struct netvsp_switch *sw, const uint8_t mac[6])
 static void
 complete_or_queue(struct netvsp_port *p, const struct hv_vmbus_msg *req, int32_t status)
 {
-    if (p->comp_count == 0 && hv_vmbus_ep_complete(p->ep, req, status) == 0)
-        return;
+    if (p->comp_count == 0) {
+        int err = hv_vmbus_ep_complete(p->ep, req, status);
+        if (err == 0)
+            return;
+        if (err != SIM_ENOSPC) {
+            p->stats.protocol_errors++; /* not completable (bad section): never retried */
+            return;
+        }
+    }
     /* Ring full (or older completions queued: keep their order). The guest's section stays
      * lent until then. comp_cap covers every message the guest can have outstanding. */
     if (p->comp_count == p->comp_cap) {
@@ -72,8 +79,11 @@ flush_completions(struct netvsp_port *p)
     unsigned done = 0;
     while (p->comp_count > 0) {
         struct netvsp_pending_comp *c = &p->comp[p->comp_head];
-        if (hv_vmbus_ep_complete(p->ep, &c->req, c->status) != 0)
+        int err = hv_vmbus_ep_complete(p->ep, &c->req, c->status);
+        if (err == SIM_ENOSPC)
             break;
+        if (err)
+            p->stats.protocol_errors++;
         p->comp_head = (p->comp_head + 1) % p->comp_cap;
         p->comp_count--;
         done++;
@@ -194,7 +204,7 @@ on_receive(void *ctx, struct hv_vmbus_ep *ep, const struct hv_vmbus_msg *m)
         if (!data || m->len == 0) {
             p->stats.protocol_errors++;
             netvsp__drop(sw, p, SIM_DROP_MALFORMED, p->where, m->xid, NULL, 0);
-            if (m->section != HV_VMBUS_NO_SECTION && data)
+            if (m->section != HV_VMBUS_NO_SECTION || (m->flags & HV_VMBUS_MSG_F_WANT_COMPLETION))
                 complete_or_queue(p, m, NVSP_STATUS_FAIL);
             return;
         }
@@ -233,8 +243,9 @@ on_receive(void *ctx, struct hv_vmbus_ep *ep, const struct hv_vmbus_msg *m)
         on_switch_request(p, m);
         return;
     default:
+        /* Unknown here (or host-to-guest only): refuse it, and give back any section. */
         p->stats.protocol_errors++;
-        if (m->flags & HV_VMBUS_MSG_F_WANT_COMPLETION)
+        if ((m->flags & HV_VMBUS_MSG_F_WANT_COMPLETION) || m->section != HV_VMBUS_NO_SECTION)
             complete_or_queue(p, m, NVSP_STATUS_FAIL);
         return;
     }
