@@ -46,6 +46,7 @@ struct cli_command {
 int cli_cmd_version(int argc, char **argv, const struct cli_global *g);
 int cli_cmd_bench(int argc, char **argv, const struct cli_global *g);
 int cli_cmd_config(int argc, char **argv, const struct cli_global *g);
+int cli_cmd_run(int argc, char **argv, const struct cli_global *g);
 int cli_cmd_check(int argc, char **argv, const struct cli_global *g);
 int cli_cmd_explain(int argc, char **argv, const struct cli_global *g);
 

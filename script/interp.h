@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * interp.h — the scenario interpreter: binds a checked `.scn` program (script.h) to the
+ * virtualization stack (vstack/) and runs it on the virtual clock, deciding every `expect`.
+ *
+ * Windows counterpart: the test harness of an HLK-style network test pass — it builds the
+ * topology (New-VMSwitch -EnableIov, Add-VMNetworkAdapter), drives the actions at their times
+ * (Set-VMNetworkAdapter -IovWeight, a tester pulling the card), and checks what the drivers did
+ * against the expected OID order, data path and packet figures.
+ *
+ * Semantics (docs/scenario-language.md, "Expectations" and "Running and results"):
+ *   - statements run in file order at their resolved times; a statement after a `wait-until`
+ *     runs offset_ns after that wait-until finished;
+ *   - `expect X` without a window is decided at its time;
+ *   - `expect X within=D` (or a time range) is evaluated when it opens and then re-evaluated
+ *     after every scheduler event until its window closes: it passes at the first moment it
+ *     holds and fails at the window end with the last actual value. Re-evaluation after every
+ *     event is exact (no polling granularity) and deterministic (events run in a fixed order);
+ *   - `expect oid-sequence` and `expect event` look at what happened since the previous action
+ *     statement (any statement that is not `expect`, `wait`, `wait-until` or `mark`) began;
+ *   - a `wait-until` that times out counts as a failed expectation; the statements after it
+ *     then run, counted from its timeout.
+ *
+ * Determinism: one virtual scheduler, the run's PRNG seeded from opts->seed, results and trace
+ * lines produced in event order. Same program and seed: the same results, byte for byte.
+ *
+ * Threading: one thread (the caller's) for the whole life of a run.
+ */
+#ifndef SRIOVSIM_SCRIPT_INTERP_H
+#define SRIOVSIM_SCRIPT_INTERP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "script/script.h"
+#include "sim/sim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCN_RESULT_TEXT_MAX 192u
+
+/* The verdict on one `expect` (or `wait-until`) statement. */
+struct scn_result {
+    const struct scn_stmt *stmt; /* the statement (owned by the program) */
+    size_t index;                /* statement index in the program */
+    sim_time_t time_ns;          /* virtual time the verdict was reached */
+    bool passed;
+    char expected[SCN_RESULT_TEXT_MAX]; /* "== vf", "OID_A OID_B", "<= 64" */
+    char actual[SCN_RESULT_TEXT_MAX];   /* "synthetic", "OID_A (then nothing)", "912" */
+};
+
+/* What the caller wants to hear while the run goes on. Every callback may be NULL. */
+struct scn_run_opts {
+    uint64_t seed;    /* the run's seed (the CLI's --seed, else the script's, else drawn) */
+    sim_time_t until; /* stop the run at this virtual time (SIM_TIME_NEVER: run it all) */
+    bool fail_fast;   /* stop at the first failed expectation */
+    /* Capture: the file used when `capture start` gives no file= (NULL: then such a capture
+     * start is refused), and whether it overrides every file= (the CLI's --capture). */
+    const char *capture_default;
+    bool capture_override;
+    int capture_format; /* enum cap_format, used when the statement gives no format= */
+    FILE *out;          /* what `oid` statements print (NULL: nothing) */
+    FILE *log;          /* notes: actions the stack refused, with the reason (NULL: nothing) */
+    FILE *trace;        /* --trace: the NDIS OID trace and the event log, at the end (NULL: none) */
+    /* Called once per verdict, in the order verdicts are reached. */
+    void (*on_result)(void *ctx, const struct scn_result *r);
+    void *ctx;
+};
+
+struct scn_run;
+
+/*
+ * Build the world the program describes (nothing runs yet beyond t = 0 setup checks).
+ * Returns 0, SIM_EINVAL (NULL arguments), SIM_ENOMEM.
+ */
+int scn_run_create(const struct scn_program *prog, const struct scn_run_opts *opts,
+                   struct scn_run **out, struct sim_diag *d);
+
+/*
+ * Run the program to its end (or opts->until, or the first failure with fail_fast).
+ * Returns 0 when the run completed (whatever the verdicts), or a negative SIM_E* code when the
+ * simulation itself failed: SIM_EIO (the capture could not be written; reason in d),
+ * SIM_ENOMEM, or another code for an action the stack refused in a way the script cannot
+ * express (reason in d names the statement's line). Call once.
+ */
+int scn_run_exec(struct scn_run *r, struct sim_diag *d);
+
+/* Verdicts reached so far, in order. */
+size_t scn_run_result_count(const struct scn_run *r);
+const struct scn_result *scn_run_result(const struct scn_run *r, size_t i);
+size_t scn_run_passed(const struct scn_run *r);
+size_t scn_run_failed(const struct scn_run *r);
+/* Expectations never decided (the run stopped early: --until, --fail-fast). */
+size_t scn_run_undecided(const struct scn_run *r);
+/* Virtual time when the run stopped. */
+sim_time_t scn_run_now(const struct scn_run *r);
+
+/* Tear down the world and free the run. NULL is ignored. */
+void scn_run_destroy(struct scn_run *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SRIOVSIM_SCRIPT_INTERP_H */

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_run.c — `sriovsim run SCRIPT`: parse a scenario, run it on the virtual clock through the
+ * interpreter (script/interp.h) and report every expectation.
+ *
+ * Output (human): "seed: N" first, then one line per verdict (unless -q), failures on stderr as
+ *   FILE:LINE: expect failed: STATEMENT (expected ..., actual ...) at t=S.NNNNNNNNNs
+ * and last `scenario FILE: N passed, N failed`. --json: one document (tool, version, seed,
+ * scenario, results[], summary{}) instead. Same script and seed: byte-identical output and
+ * capture.
+ *
+ * Exit codes: 0 every expectation held, 1 one failed, 64 usage, 65 script errors (nothing run),
+ * 66 missing script, 70 internal error, 74 capture or output write error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "script/interp.h"
+#include "script/script.h"
+#include "sim/sim.h"
+#include "tools/cli.h"
+#include "tools/cli_script.h"
+
+struct run_ctx {
+    const struct cli_global *g;
+    const char *file;
+    bool quiet;
+    bool trace;
+};
+
+static void
+usage(FILE *out)
+{
+    fprintf(
+        out,
+        "usage: sriovsim [--seed N] [--json] [-q] run [options] SCRIPT\n"
+        "\n"
+        "Runs a .scn scenario on the virtual clock and checks every `expect`. Failures are\n"
+        "printed as FILE:LINE: expect failed: STATEMENT (expected ..., actual ...) at t=...\n"
+        "on stderr; the last line of output is `scenario FILE: N passed, N failed`.\n"
+        "\n"
+        "options:\n"
+        "  --seed N                 the run's seed (also a global option; printed first so a\n"
+        "                           run can be replayed; else the script's `seed`, else drawn)\n"
+        "  --until T                stop at virtual time T (e.g. 2.5s); later expectations\n"
+        "                           are left undecided\n"
+        "  --capture FILE           write the capture here (overrides `capture start file=`)\n"
+        "  --capture-format F       pcapng (default) or pcap (one classic file per point)\n"
+        "  --trace                  print the OID / PCI / data-path trace as it happens\n"
+        "  --fail-fast              stop at the first failed expectation\n"
+        "  -q, --quiet              print only failures and the closing line\n"
+        "  --json                   one JSON document on stdout instead of text\n"
+        "  -h, --help               this help\n"
+        "\n"
+        "Exit codes: 0 all expectations held, 1 one failed, 64 usage, 65 script errors\n"
+        "(nothing was run), 66 missing script, 70 internal error, 74 capture/output error.\n");
+}
+
+static void
+on_result(void *ctx, const struct scn_result *r)
+{
+    struct run_ctx *c = ctx;
+    char t[40];
+    sim_time_format(r->time_ns, t, sizeof t);
+    if (!r->passed) {
+        /* The statement as written, without its time: "expect flow f1.lost <= 64 within=1s". */
+        fprintf(stderr, "%s:%u: expect failed: %s (expected %s, actual %s) at t=%s\n", c->file,
+                (unsigned)r->stmt->line, r->stmt->text, r->expected, r->actual, t);
+    }
+    if (c->g->json || c->quiet)
+        return;
+    printf("%s %s:%u: %s (actual %s) at t=%s\n", r->passed ? "ok  " : "FAIL", c->file,
+           (unsigned)r->stmt->line, r->stmt->text, r->actual, t);
+}
+
+static int
+write_json(const struct run_ctx *c, uint64_t seed, const struct scn_run *run, sim_time_t end)
+{
+    json_t *results = json_array();
+    for (size_t i = 0; i < scn_run_result_count(run); i++) {
+        const struct scn_result *r = scn_run_result(run, i);
+        json_array_append_new(results,
+                              json_pack("{s:s, s:i, s:s, s:I, s:b, s:s, s:s}", "file", c->file,
+                                        "line", (int)r->stmt->line, "statement", r->stmt->text,
+                                        "time_ns", (json_int_t)r->time_ns, "passed", r->passed,
+                                        "expected", r->expected, "actual", r->actual));
+    }
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:{s:I, s:I, s:I}}", "tool", "sriovsim",
+                  "version", SIM_VERSION_STRING, "command", "run", "seed", (json_int_t)seed,
+                  "scenario", c->file, "end_ns", (json_int_t)end, "results", results, "summary",
+                  "passed", (json_int_t)scn_run_passed(run), "failed",
+                  (json_int_t)scn_run_failed(run), "undecided", (json_int_t)scn_run_undecided(run));
+    if (doc == NULL)
+        return CLI_EXIT_SOFTWARE;
+    int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
+    json_decref(doc);
+    if (rc != 0 || fputc('\n', stdout) == EOF)
+        return CLI_EXIT_IOERR;
+    return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_run(int argc, char **argv, const struct cli_global *g)
+{
+    enum {
+        OPT_SEED = 256,
+        OPT_UNTIL,
+        OPT_CAPTURE,
+        OPT_CAPTURE_FORMAT,
+        OPT_TRACE,
+        OPT_FAIL_FAST,
+        OPT_JSON,
+    };
+    static const struct option options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"until", required_argument, NULL, OPT_UNTIL},
+        {"capture", required_argument, NULL, OPT_CAPTURE},
+        {"capture-format", required_argument, NULL, OPT_CAPTURE_FORMAT},
+        {"trace", no_argument, NULL, OPT_TRACE},
+        {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
+        {"quiet", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {NULL, 0, NULL, 0},
+    };
+    struct cli_global gl = *g;
+    struct scn_run_opts ropts = {.until = SIM_TIME_NEVER};
+    struct run_ctx c = {.g = &gl};
+    enum cap_format fmt = CAP_FORMAT_PCAPNG;
+    const char *capture = NULL;
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "hq", options, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            usage(stdout);
+            return CLI_EXIT_OK;
+        case OPT_SEED:
+            if (sim_seed_parse_or_draw(optarg, &gl.seed) != 0)
+                return cli_error(g, "run", CLI_EXIT_USAGE,
+                                 "--seed '%s': expected a non-negative integer (decimal or "
+                                 "0x-hex)",
+                                 optarg);
+            gl.seed_given = true;
+            break;
+        case OPT_UNTIL:
+            if (sim_time_parse(optarg, &ropts.until) != 0 || ropts.until < 0)
+                return cli_error(g, "run", CLI_EXIT_USAGE,
+                                 "--until '%s': expected a time such as 2.5s or 300ms", optarg);
+            break;
+        case OPT_CAPTURE:
+            capture = optarg;
+            break;
+        case OPT_CAPTURE_FORMAT: {
+            struct sim_diag d;
+            sim_diag_clear(&d);
+            if (cap_format_parse(optarg, &fmt, &d) != 0)
+                return cli_error(g, "run", CLI_EXIT_USAGE, "--capture-format: %s", d.reason);
+            break;
+        }
+        case OPT_TRACE:
+            c.trace = true;
+            break;
+        case OPT_FAIL_FAST:
+            ropts.fail_fast = true;
+            break;
+        case 'q':
+            gl.verbosity = -1;
+            break;
+        case OPT_JSON:
+            gl.json = true;
+            break;
+        default:
+            usage(stderr);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc)
+        return cli_error(g, "run", CLI_EXIT_USAGE, "no script given (usage: sriovsim run SCRIPT)");
+    if (argc - optind > 1)
+        return cli_error(g, "run", CLI_EXIT_USAGE,
+                         "one script per run ('%s' is extra); run them one by one",
+                         argv[optind + 1]);
+    c.file = argv[optind];
+    c.quiet = gl.verbosity < 0;
+
+    struct scn_parse_opts popts;
+    cli_script_parse_opts(&popts);
+    struct scn_program *prog = NULL;
+    struct scn_diags *diags = NULL;
+    int err = scn_program_parse_file(c.file, &popts, &prog, &diags);
+    bool had_diags = diags != NULL && scn_diags_count(diags) != 0;
+    if (diags != NULL)
+        scn_diag_print(stderr, diags, true);
+    scn_diags_destroy(diags);
+    if (err != 0) {
+        if (err != SIM_EPARSE && !had_diags)
+            fprintf(stderr, "%s: %s\n", c.file, sim_strerror(err));
+        return cli_script_parse_exit(err);
+    }
+
+    /* The seed: --seed, else the script's `seed`, else the drawn one (main drew it). */
+    uint64_t seed = gl.seed;
+    if (!gl.seed_given)
+        (void)scn_program_seed(prog, &seed);
+    if (!gl.json)
+        printf("seed: %" PRIu64 "\n", seed);
+
+    ropts.seed = seed;
+    ropts.capture_default = capture;
+    ropts.capture_override = capture != NULL;
+    ropts.capture_format = (int)fmt;
+    ropts.on_result = on_result;
+    ropts.out = gl.json || c.quiet ? NULL : stdout;
+    ropts.log = stderr;
+    /* The trace goes to stdout in human mode; with --json (one document on stdout) to stderr. */
+    ropts.trace = c.trace ? (gl.json ? stderr : stdout) : NULL;
+    ropts.ctx = &c;
+
+    struct sim_diag d;
+    sim_diag_clear(&d);
+    struct scn_run *run = NULL;
+    int code = CLI_EXIT_OK;
+    err = scn_run_create(prog, &ropts, &run, &d);
+    if (err == 0)
+        err = scn_run_exec(run, &d);
+    if (err != 0) {
+        fprintf(stderr, "%s: run stopped: %s\n", c.file,
+                d.reason[0] != '\0' ? d.reason : sim_strerror(err));
+        code = err == SIM_EIO ? CLI_EXIT_IOERR : CLI_EXIT_SOFTWARE;
+    }
+    if (run != NULL) {
+        if (gl.json) {
+            int jc = write_json(&c, seed, run, scn_run_now(run));
+            if (code == CLI_EXIT_OK)
+                code = jc;
+        } else {
+            if (scn_run_undecided(run) != 0)
+                printf("note: %zu expectation(s) not decided: the run stopped at t=%s\n",
+                       scn_run_undecided(run),
+                       sim_time_format(scn_run_now(run), (char[40]){0}, 40));
+            printf("scenario %s: %zu passed, %zu failed\n", c.file, scn_run_passed(run),
+                   scn_run_failed(run));
+        }
+        if (code == CLI_EXIT_OK && scn_run_failed(run) != 0)
+            code = CLI_EXIT_FAILED;
+        if (code == CLI_EXIT_OK && scn_run_undecided(run) != 0 && ropts.fail_fast)
+            code = CLI_EXIT_FAILED;
+    }
+    scn_run_destroy(run);
+    scn_program_destroy(prog);
+    if (fflush(stdout) != 0 && code == CLI_EXIT_OK)
+        code = CLI_EXIT_IOERR;
+    return code;
+}
