@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_run.sh SRIOVSIM SCENARIOS_DIR DATA_DIR WORK_DIR — the contract of `sriovsim run`:
+# same script + seed give byte-identical output and capture; a failed expectation exits 1 and
+# prints FILE:LINE: expect failed: ... (expected ..., actual ...) at t=S.NNNNNNNNNs; a script
+# error exits 65 and runs nothing; a missing script exits 66; --json gives the same verdicts;
+# with tshark installed, the failover capture names vm1.synthetic and vm1.vf, with packets on
+# both. Prints "N passed, N failed" and exits 1 if anything failed.
+set -u
+sim=$1 scn=$2 data=$3 work=$4
+mkdir -p "$work"
+tmp=$(mktemp -d "$work/run.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+# expect NAME WANT_EXIT CMD...: run CMD; stdout/stderr kept in $out/$err.
+expect() {
+    local name=$1 want=$2
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+    out=$(cat "$tmp/out")
+    err=$(cat "$tmp/err")
+    if [ "$rc" -eq "$want" ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name: exit $rc, expected $want"
+        echo "  stdout: $(head -c 2000 "$tmp/out")"
+        echo "  stderr: $(head -c 2000 "$tmp/err")"
+    fi
+}
+check() {
+    local name=$1
+    shift
+    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+# --- determinism: same script, same seed -> same stdout, same capture ------------------------
+expect failover-a 0 "$sim" run --seed 7 --capture "$tmp/a.pcapng" "$scn/failover.scn"
+cp "$tmp/out" "$tmp/a.out"
+check failover-seed-first-line test "$(head -n 1 "$tmp/a.out")" = "seed: 7"
+check failover-closing-line grep -Eq '^scenario .*failover.scn: [0-9]+ passed, 0 failed$' \
+    <(tail -n 1 "$tmp/a.out")
+expect failover-b 0 "$sim" run --seed 7 --capture "$tmp/b.pcapng" "$scn/failover.scn"
+check same-stdout cmp -s "$tmp/a.out" "$tmp/out"
+check capture-written test -s "$tmp/a.pcapng"
+check same-capture cmp -s "$tmp/a.pcapng" "$tmp/b.pcapng"
+# The global --seed works the same as run's own.
+expect failover-global-seed 0 "$sim" --seed 7 run --capture "$tmp/c.pcapng" "$scn/failover.scn"
+check same-stdout-global-seed cmp -s "$tmp/a.out" "$tmp/out"
+
+# --- a drawn seed is printed and replays the run ---------------------------------------------
+expect drawn-seed 1 "$sim" run "$data/fails.scn"
+seed=$(head -n 1 "$tmp/out" | sed -n 's/^seed: \([0-9][0-9]*\)$/\1/p')
+check drawn-seed-printed test -n "$seed"
+cp "$tmp/out" "$tmp/drawn.out"
+expect drawn-seed-replay 1 "$sim" run --seed "${seed:-0}" "$data/fails.scn"
+check drawn-seed-same-output cmp -s "$tmp/drawn.out" "$tmp/out"
+
+# --- failing expectations: exit 1, one stderr line per failure, in the documented form -------
+expect fails 1 "$sim" run --seed 1 "$data/fails.scn"
+check fails-two-lines test "$(grep -c 'expect failed' <<<"$err")" -eq 2
+check fails-format-instant grep -Eq \
+    '^.*fails\.scn:12: expect failed: expect vm1\.datapath == vf \(expected == vf, actual synthetic\) at t=0\.100000000s$' \
+    <<<"$err"
+check fails-format-window grep -Eq \
+    '^.*fails\.scn:13: expect failed: expect vm1\.datapath == vf within=50ms \(expected == vf within 0\.050000000s, actual synthetic\) at t=0\.150000000s$' \
+    <<<"$err"
+check fails-closing-line grep -Eq '^scenario .*fails\.scn: 2 passed, 2 failed$' <(tail -n 1 "$tmp/out")
+expect fails-fast 1 "$sim" run --seed 1 --fail-fast "$data/fails.scn"
+check fails-fast-stops grep -Eq '^scenario .*fails\.scn: 1 passed, 1 failed$' <(tail -n 1 "$tmp/out")
+
+# --- JSON: one document, same verdicts, same exit code ----------------------------------------
+expect fails-json 1 "$sim" --json run --seed 1 "$data/fails.scn"
+check json-tool grep -q '"tool": "sriovsim"' <<<"$out"
+check json-seed grep -q '"seed": 1,' <<<"$out"
+check json-failed grep -Eq '"failed": 2' <<<"$out"
+check json-actual grep -q '"actual": "synthetic"' <<<"$out"
+check json-time grep -q '"time_ns": 150000000' <<<"$out"
+if command -v python3 >/dev/null; then
+    check json-parses python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["summary"]["passed"]==2 and len(d["results"])==4' <<<"$out"
+fi
+
+# --- --until stops the clock: later expectations stay undecided -------------------------------
+expect until 1 "$sim" run --seed 1 --until 120ms "$data/fails.scn"
+check until-note grep -q '^note: 2 expectation(s) not decided: the run stopped at t=0.120000000s$' <<<"$out"
+check until-closing-line grep -Eq '^scenario .*fails\.scn: 1 passed, 1 failed$' <(tail -n 1 "$tmp/out")
+
+# --- script errors run nothing; a missing script is 66 ----------------------------------------
+expect bad 65 "$sim" run --seed 1 "$data/bad.scn"
+check bad-nothing-run test -z "$out"
+check bad-diagnostic grep -q "bad.scn:6:9: error: unknown verb 'atach-vf'" <<<"$err"
+expect missing 66 "$sim" run "$data/does-not-exist.scn"
+expect no-script 64 "$sim" run
+expect bad-until 64 "$sim" run --until soon "$data/fails.scn"
+
+# --- the capture, read back by the real tool --------------------------------------------------
+if command -v tshark >/dev/null; then
+    names=$(tshark -r "$tmp/a.pcapng" -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c)
+    check tshark-synthetic grep -q ' vm1\.synthetic$' <<<"$names"
+    check tshark-vf grep -q ' vm1\.vf$' <<<"$names"
+else
+    echo "tshark not installed: capture read-back skipped"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
