@@ -115,6 +115,8 @@ _Static_assert(PF_VPSET_FLAGS == NIC_VPORT_SET_FLAGS && PF_VPSET_MAC == NIC_VPOR
 _Static_assert(PF_FLT_MAC == NIC_FILTER_F_MAC && PF_FLT_VLAN == NIC_FILTER_F_VLAN &&
                    PF_FLT_UNTAGGED == NIC_FILTER_F_UNTAGGED_OR_ZERO,
                "filter flags");
+_Static_assert(PF_RING_SLOTS_MAX == NIC_QP_RING_MAX && PF_DMA_IOVA <= NIC_DESC_IOVA_MASK,
+               "queue pair limits");
 _Static_assert(PF_CMD_PARAMS <= NIC_CMD_PARAM_WORDS && PF_CMD_RESULTS <= NIC_CMD_PARAM_WORDS,
                "command window");
 
@@ -274,12 +276,16 @@ msix_handler(void *ctx, uint16_t rid, uint16_t vector)
     case NIC_PF_VEC_LINK: /* link change: the VFs learn it on GET_LINK */
         SIM_DEBUG(pf, "%s: link status 0x%08x", a->name, rd32(a, NIC_REG_STATUS));
         break;
+    case NIC_PF_VEC_QP_BASE: /* QP 0 (default VPort): TX completions / received frames */
+        pf__dp_interrupt(a);
+        break;
     default:
         break;
     }
 }
 
-static const uint16_t pf_vectors[] = {NIC_PF_VEC_ADMIN, NIC_PF_VEC_MAILBOX, NIC_PF_VEC_LINK};
+static const uint16_t pf_vectors[] = {NIC_PF_VEC_ADMIN, NIC_PF_VEC_MAILBOX, NIC_PF_VEC_LINK,
+                                      NIC_PF_VEC_QP_BASE};
 
 int
 pf__hw_start(struct pf_adapter *a, struct sim_diag *d)
@@ -531,6 +537,61 @@ pf__hw_vf_set_power(struct pf_adapter *a, uint16_t vf_id, uint32_t ndis_dstate, 
     pmcsr = (pmcsr & ~0x0103u) | ((ndis_dstate - NDIS_DEVICE_POWER_STATE_D0) & 3u) |
             (wake ? 0x0100u : 0u);
     return pcie_cfg_write(a->fabric, rid, (uint16_t)(pm + 4), 2, pmcsr);
+}
+
+/* ---- queue pair 0 (the default VPort's) ----------------------------------------------------- */
+
+int
+pf__hw_qp_enable(struct pf_adapter *a, uint64_t ring_iova, size_t ring_bytes, struct sim_diag *d)
+{
+    uint32_t q = NIC_REG_QP(0);
+    for (unsigned i = 0; i < PF_QP_RINGS; i++) {
+        uint64_t iova = ring_iova + i * ring_bytes;
+        wr32(a, q + NIC_QP_TX_IOVA_LO + 8 * i, (uint32_t)iova);
+        wr32(a, q + NIC_QP_TX_IOVA_HI + 8 * i, (uint32_t)(iova >> 32));
+    }
+    wr32(a, q + NIC_QP_SIZE, a->slots);
+    /* Bench (poll) mode: no data-path interrupt; the owner polls the rings. */
+    wr32(a, q + NIC_QP_CTRL, NIC_QP_CTRL_ENABLE | (a->poll_mode ? 0 : NIC_QP_CTRL_IRQ));
+    uint32_t st = rd32(a, q + NIC_QP_STATUS);
+    if (st == 0xffffffffu)
+        return sim_diag_fail(d, SIM_ENODEV, "pf %s: device vanished while enabling QP 0", a->name);
+    if (!(st & NIC_QP_STATUS_ENABLED))
+        return sim_diag_fail(d, SIM_EIO, "pf %s: the device refused QP 0 (%s)", a->name,
+                             nic_err_name(st & 0xffffu));
+    return 0;
+}
+
+void
+pf__hw_qp_disable(struct pf_adapter *a)
+{
+    if (!a->removed)
+        wr32(a, NIC_REG_QP(0) + NIC_QP_CTRL, 0);
+}
+
+bool
+pf__hw_tx_doorbell(struct pf_adapter *a)
+{
+    return pcie_mmio_write(a->fabric, a->rid, NIC_BAR_REGS, NIC_REG_QP(0) + NIC_QP_TX_DOORBELL, 4,
+                           1) == 0;
+}
+
+bool
+pf__hw_rxf_doorbell(struct pf_adapter *a)
+{
+    return pcie_mmio_write(a->fabric, a->rid, NIC_BAR_REGS, NIC_REG_QP(0) + NIC_QP_RXF_DOORBELL, 4,
+                           1) == 0;
+}
+
+bool
+pf__hw_qp_ack(struct pf_adapter *a)
+{
+    uint32_t cause = rd32(a, NIC_REG_QP(0) + NIC_QP_CAUSE);
+    if (cause == 0xffffffffu)
+        return false;
+    if (cause != 0)
+        wr32(a, NIC_REG_QP(0) + NIC_QP_CAUSE, cause); /* W1C */
+    return true;
 }
 
 void

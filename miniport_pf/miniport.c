@@ -12,6 +12,7 @@
  * capabilities when the miniport object is created, so the device is probed (ID, capability
  * registers, SR-IOV capability) in pf_adapter_create rather than in MiniportInitializeEx.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "miniport_pf/pf_int.h"
@@ -20,8 +21,10 @@ SIM_LOG_NS_DEFINE(pf);
 SIM_ALLOC_TAG_DEFINE(pf_adapter);
 SIM_ALLOC_TAG_DEFINE(pf_tables);
 
-/* MiniportInitializeEx: the hardware part (memory space, bus master, MSI-X). The switch is
- * created later by OID_NIC_SWITCH_CREATE_SWITCH (dynamic creation, §6.3 step 4). */
+/* MiniportInitializeEx: the hardware part (memory space, bus master, MSI-X) and the default
+ * VPort's data path (DMA memory in the PF's IOMMU domain, TCB/RCB pools, QP 0 enabled, receive
+ * buffers posted). The switch is created later by OID_NIC_SWITCH_CREATE_SWITCH (dynamic
+ * creation, §6.3 step 4). */
 static ndis_status_t
 mp_initialize(void *ctx, struct ndis_miniport *mp)
 {
@@ -35,6 +38,13 @@ mp_initialize(void *ctx, struct ndis_miniport *mp)
         a->initialized = false;
         SIM_ERROR(pf, "%s: MiniportInitializeEx: %s", a->name, d.reason);
         return NDIS_STATUS_DEVICE_FAILED;
+    }
+    int err = pf__dp_start(a, &d);
+    if (err != 0) {
+        pf__hw_stop(a);
+        a->initialized = false;
+        SIM_ERROR(pf, "%s: MiniportInitializeEx: %s", a->name, d.reason);
+        return err == SIM_ENOMEM ? NDIS_STATUS_RESOURCES : NDIS_STATUS_DEVICE_FAILED;
     }
     SIM_DEBUG(pf, "%s: initialized (%u VFs, %u VPorts, %u filters)", a->name, a->total_vfs,
               a->max_vports, a->max_filters);
@@ -68,22 +78,25 @@ mp_halt(void *ctx)
                   "%s: MiniportHaltEx with the NIC switch still created (DELETE_SWITCH comes "
                   "first, §7.7 step 2); disabling virtualization now",
                   a->name);
+    pf__dp_stop(a, a->removed ? SIM_DROP_SURPRISE_REMOVAL : SIM_DROP_PAUSED);
     pf__hw_stop(a);
     pf__vf_force_release_all(a);
     a->initialized = false;
 }
 
+/* MiniportPause: pends until every send completed and every indicated receive came back. */
 static ndis_status_t
 mp_pause(void *ctx)
 {
-    (void)ctx; /* no data path of our own to quiesce */
-    return NDIS_STATUS_SUCCESS;
+    return pf__dp_pause(ctx);
 }
 
 static ndis_status_t
 mp_restart(void *ctx)
 {
-    (void)ctx;
+    struct pf_adapter *a = ctx;
+    a->pausing = false;
+    a->running = a->dp_up;
     return NDIS_STATUS_SUCCESS;
 }
 
@@ -106,6 +119,7 @@ mp_pnp_event(void *ctx, enum ndis_device_pnp_event ev)
     pf__hw_cmd_cancel_all(a);
     if (a->pending != NULL)
         pf__oid_complete(a, NDIS_STATUS_ADAPTER_REMOVED);
+    pf__dp_removed(a);
 }
 
 static const struct ndis_miniport_ops pf_ops = {
@@ -114,6 +128,8 @@ static const struct ndis_miniport_ops pf_ops = {
     .pause = mp_pause,
     .restart = mp_restart,
     .oid_request = mp_oid_request,
+    .send_net_buffer_lists = pf__send_nbls,
+    .return_net_buffer_lists = pf__return_nbls,
     .device_pnp_event = mp_pnp_event,
 };
 
@@ -138,6 +154,15 @@ pf_adapter_create(const struct pf_config *cfg, struct pf_adapter **out, struct s
     if (cfg == NULL || cfg->name == NULL || cfg->name[0] == '\0' || cfg->sched == NULL ||
         cfg->fabric == NULL)
         return sim_diag_fail(d, SIM_EINVAL, "pf_adapter_create: name, sched and fabric required");
+    unsigned slots = cfg->ring_slots != 0 ? cfg->ring_slots : PF_RING_SLOTS_DEFAULT;
+    if (slots < 8 || slots > PF_RING_SLOTS_MAX || (slots & (slots - 1)) != 0)
+        return sim_diag_fail(d, SIM_EINVAL,
+                             "pf_adapter_create: ring_slots %u is not a power of two in [8, %u]",
+                             slots, PF_RING_SLOTS_MAX);
+    unsigned rx_count = cfg->rx_buffers != 0 ? cfg->rx_buffers : slots / 2;
+    if (rx_count > slots)
+        return sim_diag_fail(d, SIM_EINVAL, "pf_adapter_create: rx_buffers %u > ring_slots %u",
+                             rx_count, slots);
     struct pf_adapter *a = sim_calloc(SIM_TAG(pf_adapter), 1, sizeof *a);
     if (a == NULL)
         return sim_diag_fail(d, SIM_ENOMEM, "pf %s: out of memory", cfg->name);
@@ -147,7 +172,17 @@ pf_adapter_create(const struct pf_config *cfg, struct pf_adapter **out, struct s
     a->rid = cfg->rid;
     a->policy = cfg->policy != NULL ? cfg->policy : pf_policy_accept_all;
     a->policy_ctx = cfg->policy_ctx;
+    a->poll_mode = cfg->poll_mode;
+    a->slots = slots;
+    a->rx_count = rx_count;
+    if (cfg->drop_sink != NULL) {
+        a->sink = *cfg->drop_sink;
+        a->has_sink = true;
+    }
+    snprintf(a->where_tx, sizeof a->where_tx, "%s tx", a->name);
+    snprintf(a->where_rx, sizeof a->where_rx, "%s rx", a->name);
     sim_timer_init(a->sched, &a->oid_timer, oid_timer_cb, a);
+    sim_timer_init(a->sched, &a->dpc, pf__dpc, a);
     sim_timer_init(a->sched, &a->cmd_watchdog, cmd_watchdog_stub, a);
     int err = pf__hw_probe(a, d);
     if (err != 0)
@@ -219,6 +254,7 @@ pf_adapter_destroy(struct pf_adapter *a)
         return err;
     sim_timer_stop(&a->oid_timer);
     sim_timer_stop(&a->cmd_watchdog);
+    sim_timer_stop(&a->dpc);
     sim_free(a->filters);
     sim_free(a->vports);
     sim_free(a->vfs);

@@ -128,6 +128,11 @@ struct pf_config {
     bool sriov_disabled;        /* *SRIOV = 0: hardware caps registered, current caps not */
     pf_policy_fn policy;        /* NULL: pf_policy_accept_all */
     void *policy_ctx;
+    /* Data path of the default VPort (PF QP 0). */
+    bool poll_mode;      /* bench: no QP interrupt / doorbells; the owner calls pf_adapter_poll */
+    unsigned ring_slots; /* power of two in [8, 4096]; 0 = 256 */
+    unsigned rx_buffers; /* receive buffers, <= ring_slots; 0 = ring_slots / 2 */
+    const struct sim_drop_sink *drop_sink; /* copied; may be NULL: where the PF reports drops */
 };
 
 /* Counters. */
@@ -144,6 +149,20 @@ struct pf_stats {
     uint64_t invalidations;      /* NdisMInvalidateConfigBlock calls */
     uint64_t inval_msgs;         /* PF_CFG_INVALIDATE mailbox messages sent (after coalescing) */
     uint64_t halt_with_vfs;      /* MiniportHaltEx reached us with VFs still allocated */
+    /* Data path (default VPort). Invariant: tx_posted == tx_completed + tx_flushed + in flight;
+     * every NBL sent is completed exactly once (tx_nbls == tx_nbls_completed when idle). */
+    uint64_t tx_nbls;           /* NBLs MiniportSendNetBufferLists received */
+    uint64_t tx_nbls_completed; /* NBLs given back through NdisMSendNetBufferListsComplete */
+    uint64_t tx_refused;        /* NBLs completed at once (paused, removed, ring full, bad) */
+    uint64_t tx_posted, tx_completed, tx_ok, tx_bytes;
+    uint64_t tx_flushed;        /* in flight at halt / surprise removal (dropped with a cause) */
+    uint64_t tx_vport_fallback; /* sends naming a deleted VPort, sent on the default (§11.2) */
+    uint64_t rx_indicated, rx_returned, rx_bytes;
+    uint64_t rx_unused; /* buffers the device returned unused (it dropped the frame) */
+    uint64_t completion_mismatch, bad_rx_desc; /* device bugs */
+    uint64_t dp_interrupts, dpcs, polls;
+    uint64_t drops[SIM_DROP_CAUSE_COUNT]; /* frames lost, by cause: the driver's own and the
+                                             device's TX drops seen in completions */
 };
 
 /*
@@ -161,6 +180,14 @@ int pf_adapter_destroy(struct pf_adapter *a);
 /* The NDIS miniport to submit OIDs to (ndis_oid_request_submit). */
 struct ndis_miniport *pf_adapter_miniport(const struct pf_adapter *a);
 const struct pf_stats *pf_adapter_stats(const struct pf_adapter *a);
+/*
+ * pf_adapter_poll — the default VPort's data-path work loop: reap TX completions (send-complete
+ * the NBLs) and receive frames (indicate them with the VPort id set), up to `budget`
+ * descriptors per direction. Never blocks, never allocates. Returns descriptors processed. In
+ * scenario mode the QP's MSI-X interrupt runs it as a DPC; in poll (bench) mode the data-path
+ * owner calls it (the NIC is then driven by nic_poll).
+ */
+unsigned pf_adapter_poll(struct pf_adapter *a, unsigned budget);
 /* The human reason of the last refusal by the miniport (OID or mailbox request), e.g.
  * "FREE_VF vf=2: VF still has VPort 3 attached (NDIS_STATUS_FILE_NOT_FOUND)". Never NULL. */
 const struct sim_diag *pf_adapter_last_refusal(const struct pf_adapter *a);

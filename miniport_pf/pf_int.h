@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pf_int.h — private to miniport_pf: the adapter context (MiniportAdapterContext), the VF,
- * VPort and filter tables, the device-command queue, and the functions each file exports to
- * the others (`pf__` prefix). Only hw.c knows the device's registers (nic/nic_regs.h); the rest
- * of the driver talks to it through the pf__hw_* calls and the command opcodes re-exported
- * below as PF_HW_* symbols.
+ * VPort and filter tables, the device-command queue, the default VPort's queue pair (TCB/RCB
+ * pools, DMA memory) and the functions each file exports to the others (`pf__` prefix). Only
+ * hw.c touches the device's registers (MMIO); the rest of the driver talks to it through the
+ * pf__hw_* calls and the command opcodes re-exported below as PF_HW_* symbols. The data path
+ * (datapath.c, tcbrcb.c) also reads nic/nic_regs.h §7 — the descriptor and packet-header
+ * format — because descriptors and buffers live in the PF's own (host) memory.
  *
  * Windows counterpart: the MP_ADAPTER structure and the private header of the netvmini sample
  * (adapter.h / hardware.h), extended with the SR-IOV state a PF miniport keeps.
@@ -16,6 +18,7 @@
 #include <stdint.h>
 
 #include "miniport_pf/miniport_pf.h"
+#include "sim/ring.h"
 
 SIM_LOG_NS_DECLARE(pf);
 SIM_ALLOC_TAG_DECLARE(pf_adapter);
@@ -50,6 +53,35 @@ enum pf_hw_op {
 #define PF_FLT_MAC       0x1u
 #define PF_FLT_VLAN      0x2u
 #define PF_FLT_UNTAGGED  0x4u
+
+/* Data path (default VPort, PF QP 0). */
+#define PF_RING_SLOTS_DEFAULT 256u  /* slots per ring of the queue pair (power of two) */
+#define PF_RING_SLOTS_MAX     4096u /* the datasheet's NIC_QP_RING_MAX (checked in hw.c) */
+#define PF_BUF_SIZE           2048u /* one TX or RX buffer: nic_pkt_hdr + up to 2032 bytes */
+#define PF_DPC_BUDGET         64u   /* descriptors per direction per DPC pass */
+#define PF_DMA_IOVA           0x40000000ull /* where the PF maps its DMA memory (own domain) */
+#define PF_QP_RINGS           4             /* TX, TXC, RXF, RX */
+enum { PF_RING_TX = 0, PF_RING_TXC = 1, PF_RING_RXF = 2, PF_RING_RX = 3 };
+
+/* Transmit control block: one descriptor in flight and its own buffer in DMA memory (the
+ * frame is copied there: host NBLs are not in the PF's IOMMU domain). Invariant: TCBs
+ * [tx_tail, tx_head) are in flight, in the order the device completes them. */
+struct pf_tcb {
+    struct ndis_nbl *nbl;
+    uint64_t iova; /* buffer IOVA (packet header first) */
+    uint8_t *host;
+    uint64_t packet_id;
+    uint32_t len;
+};
+
+/* Receive control block: one DMA buffer and the NBL that describes it to NDIS. */
+enum { PF_RCB_IDLE = 0, PF_RCB_POSTED = 1, PF_RCB_LENT = 2 };
+struct pf_rcb {
+    uint64_t iova;
+    uint8_t *host;
+    struct ndis_nbl *nbl;
+    uint8_t state;
+};
 
 struct pf_adapter;
 struct pf_cmd;
@@ -149,6 +181,28 @@ struct pf_adapter {
     uint32_t cmd_tag;
     struct sim_timer cmd_watchdog;
 
+    /* Data path: the default VPort's queue pair (PF QP 0) in the PF's own DMA memory. */
+    bool poll_mode; /* bench: no QP interrupt, no doorbells; the owner calls pf_adapter_poll */
+    bool has_sink;
+    struct sim_drop_sink sink;
+    char where_tx[PF_NAME_MAX + 8], where_rx[PF_NAME_MAX + 8];
+    bool dp_up;   /* QP enabled, pools ready (MiniportInitializeEx .. MiniportHaltEx) */
+    bool running; /* MiniportRestart .. MiniportPause */
+    bool pausing; /* MiniportPause pended: completes when nothing is in flight */
+    unsigned slots, rx_count;
+    struct pcie_iommu_domain *dma_dom; /* the PF RID's translation domain */
+    void *dma_mem;                     /* allocation behind dma_host */
+    uint8_t *dma_host;                 /* page-aligned, mapped at PF_DMA_IOVA */
+    size_t dma_len, ring_bytes;
+    struct sim_ring *ring[PF_QP_RINGS];
+    struct pf_tcb *tcb; /* slots entries */
+    uint32_t tx_head, tx_tail;
+    struct pf_rcb *rcb; /* rx_count entries */
+    unsigned rx_lent;
+    struct ndis_nbl_pool *rx_pool;
+    uint64_t *burst; /* slots entries: scratch for descriptors being posted (TX, RX fill) */
+    struct sim_timer dpc;
+
     pf_policy_fn policy;
     void *policy_ctx;
     struct pf_stats stats;
@@ -210,6 +264,34 @@ void pf__mbx_interrupt(struct pf_adapter *a);
 void pf__mbx_post_invalidation(struct pf_adapter *a, uint16_t vf_id, uint64_t mask);
 void pf__mbx_flush(struct pf_adapter *a);
 
+/* ---- tcbrcb.c: TCB / RCB pools and the DMA memory behind them ------------------------------ */
+int pf__pools_create(struct pf_adapter *a, struct sim_diag *d);
+void pf__pools_destroy(struct pf_adapter *a);
+unsigned pf__rcb_post_idle(struct pf_adapter *a);
+struct pf_rcb *pf__rcb_from_iova(struct pf_adapter *a, uint64_t iova);
+static inline uint32_t
+pf__tx_inflight(const struct pf_adapter *a)
+{
+    return a->tx_head - a->tx_tail;
+}
+
+/* ---- datapath.c: MiniportSendNetBufferLists, MiniportReturnNetBufferLists, the DPC -------- */
+/* Bring the default VPort's queue pair up (pools, DMA memory, QP enable, RX buffers posted) /
+ * down (QP off, everything in flight completed or dropped with `cause`, memory freed). */
+int pf__dp_start(struct pf_adapter *a, struct sim_diag *d);
+void pf__dp_stop(struct pf_adapter *a, enum sim_drop_cause cause);
+void pf__send_nbls(void *ctx, struct ndis_nbl *chain, uint32_t port, uint32_t flags);
+void pf__return_nbls(void *ctx, struct ndis_nbl *chain, uint32_t flags);
+/* The QP's MSI-X interrupt (scenario mode): schedules the DPC. */
+void pf__dp_interrupt(struct pf_adapter *a);
+void pf__dpc(struct sim_timer *t);
+/* Surprise removal: complete / drop everything in flight (ADAPTER_REMOVED). */
+void pf__dp_removed(struct pf_adapter *a);
+/* MiniportPause: PENDING while sends or indications are outstanding. */
+ndis_status_t pf__dp_pause(struct pf_adapter *a);
+void pf__drop(struct pf_adapter *a, enum sim_drop_cause cause, bool tx, uint64_t packet_id,
+              const void *frame, uint32_t len);
+
 /* ---- hw.c: the only file that touches the device ------------------------------------------ */
 /* Probe: identity, capabilities, SR-IOV capability, MAC. SIM_ENODEV with the reason in d. */
 int pf__hw_probe(struct pf_adapter *a, struct sim_diag *d);
@@ -241,6 +323,15 @@ int pf__hw_vf_rid(struct pf_adapter *a, uint16_t vf_id, uint16_t *rid);
 /* Physical address and size of VF vf_id's BAR bar (SR-IOV VF BAR templates). */
 int pf__hw_vf_bar(struct pf_adapter *a, uint16_t vf_id, unsigned bar, uint64_t *addr,
                   uint64_t *size);
+/* Queue pair 0 (the default VPort's): program the ring IOVAs and enable it (interrupts unless
+ * poll mode); disable. Doorbells and interrupt-cause acknowledge return false if the device is
+ * gone (all-ones / ENODEV). */
+int pf__hw_qp_enable(struct pf_adapter *a, uint64_t ring_iova, size_t ring_bytes,
+                     struct sim_diag *d);
+void pf__hw_qp_disable(struct pf_adapter *a);
+bool pf__hw_tx_doorbell(struct pf_adapter *a);
+bool pf__hw_rxf_doorbell(struct pf_adapter *a);
+bool pf__hw_qp_ack(struct pf_adapter *a);
 /* Link state for GET_LINK. */
 void pf__hw_link(struct pf_adapter *a, bool *up, uint32_t *mbps);
 /* Mailbox: pending bitmaps (read and clear VFLR), request words, answer, PF message. */

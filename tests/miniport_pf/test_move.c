@@ -61,8 +61,13 @@ move_under_traffic(bool back_to_default)
     snprintf(wa, sizeof wa, "nic.vport%u rx", from);
     snprintf(wb, sizeof wb, "nic.vport%u rx", to);
     cr_assert_gt(g.sent, 40);
-    cr_assert_eq(t.ndrops, g.sent, "every frame is accounted for exactly once");
-    uint64_t on_a = 0, on_b = 0, last_a = 0, first_b = UINT64_MAX;
+    /* Frames that land on a VF VPort whose VF has no driver are dropped there by the NIC (one
+     * record each, naming the VPort). Frames that land on the default VPort are received by
+     * the PF's data path and indicated: those show in the PF's counters, not as drops. */
+    uint64_t on_pf = pf_adapter_stats(t.pf)->rx_indicated;
+    cr_assert_eq(t.ndrops + on_pf, g.sent, "every frame is accounted for exactly once");
+    uint64_t on_a = 0, on_b = back_to_default ? on_pf : 0, last_a = 0;
+    uint64_t first_b = back_to_default ? t.ndrops + 1 : UINT64_MAX;
     for (size_t i = 0; i < t.ndrops; i++) {
         cr_assert_eq(t.drops[i].packet_id, i + 1, "one record per frame, in order");
         cr_assert_neq(t.drops[i].cause, SIM_DROP_NO_FILTER_MATCH);
