@@ -1,0 +1,818 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host.c — a Hyper-V host: its root partition and PCIe fabric, its SR-IOV NICs (the NIC device
+ * on the fabric with its PF miniport under ndis_shim, NIC switch created by
+ * OID_NIC_SWITCH_CREATE_SWITCH when SR-IOV is enabled), the extensible switch (NetVSP) whose
+ * external port sits on the PF, the VM adapters' MAC filters on the default VPort, and the
+ * host's view of the wire. Also: raw OIDs for learners, OID/PCI queries, and the host-side
+ * faults (link, IOMMU, OID, FLR, mailbox).
+ *
+ * Windows / Hyper-V counterpart: the parent partition's NDIS stack under vmswitch: NDIS issuing
+ * CREATE_SWITCH from the registry's default switch configuration (ndis_sriov.md 7.2 step 1),
+ * the virtualization stack programming the default VPort with each VM adapter's MAC filter
+ * (7.2 step 2), and vmswitch's external port on the PF.
+ *
+ * Model note (gap, see README): the PF miniport has no default-VPort data path yet, so the
+ * frames the NIC switch would indicate on the default VPort are handed to the switch's external
+ * port here (vs__pf_wire_rx), and the switch's frames to the wire leave through this host's
+ * port model (uplink_send) with the same serialisation and hop latency.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "vstack/vstack_int.h"
+
+void
+vs__objhdr(struct ndis_object_header *h, uint8_t rev, size_t size)
+{
+    ndis_objhdr_init(h, NDIS_OBJECT_TYPE_DEFAULT, rev, (uint16_t)size);
+}
+
+/* ---- OIDs issued by the stack -------------------------------------------------------------- */
+static void
+req_cb(struct ndis_oid_request *req, ndis_status_t status)
+{
+    struct vs_req *r = req->data;
+    r->pf->reqs_outstanding--;
+    if (!r->cancelled && ndis_status_is_error(status)) {
+        struct vstack_world *w = r->pf->host->w;
+        struct vstack_event *ev = vs__event(w, VSTACK_EV_OID_FAILED, r->pf->name);
+        vs__event_str(ev, "oid", ndis_oid_name(req->oid));
+        char b[16];
+        vs__event_str(ev, "status", ndis_status_str(status, b, sizeof b));
+        if (req->rule != NULL && req->rule[0] != '\0')
+            SIM_INFO(vstack, "%s: %s failed: %s", r->pf->name, ndis_oid_name(req->oid), req->rule);
+    }
+    if (!r->cancelled && r->done != NULL)
+        r->done(r, status);
+    sim_free(r);
+}
+
+int
+vs__oid_submit(struct vs_pf *pf, enum ndis_request_type type, ndis_oid_t oid, const void *buf,
+               uint32_t len, uint32_t out_len, vs_req_done done, void *ctx, struct vs_req **out,
+               struct sim_diag *d)
+{
+    if (len > VS_REQ_BUF || out_len > VS_REQ_BUF)
+        return sim_diag_fail(d, SIM_EINVAL, "%s: %s buffer too large", pf->name,
+                             ndis_oid_name(oid));
+    struct vs_req *r = sim_calloc(SIM_TAG(vstack), 1, sizeof *r);
+    if (r == NULL)
+        return sim_diag_fail(d, SIM_ENOMEM, "%s: %s: out of memory", pf->name, ndis_oid_name(oid));
+    if (buf != NULL && len > 0)
+        memcpy(r->buf, buf, len);
+    r->pf = pf;
+    r->done = done;
+    r->ctx = ctx;
+    if (type == NDIS_REQUEST_METHOD)
+        ndis_oid_request_init_method(&r->req, "vstack", oid, r->buf, len,
+                                     out_len > len ? out_len : len);
+    else
+        ndis_oid_request_init(&r->req, "vstack", type, oid, r->buf, len);
+    r->req.data = r;
+    int rc = ndis_oid_request_submit(pf->mp, &r->req, req_cb, d);
+    if (rc != 0) {
+        sim_free(r);
+        return rc;
+    }
+    pf->reqs_outstanding++;
+    if (out != NULL)
+        *out = r;
+    return 0;
+}
+
+struct sync_state {
+    bool done;
+    ndis_status_t status;
+};
+
+static void
+sync_done(struct vs_req *r, ndis_status_t status)
+{
+    struct sync_state *s = r->ctx;
+    s->done = true;
+    s->status = status;
+    memcpy(r->req.information_buffer, r->buf, 0); /* buffer stays in r; copied below */
+}
+
+/* A synchronous request copies the answer back into the caller's buffer from the completion. */
+struct sync_req_ctx {
+    struct sync_state st;
+    void *buf;
+    uint32_t len;
+};
+
+static void
+sync_done_copy(struct vs_req *r, ndis_status_t status)
+{
+    struct sync_req_ctx *c = r->ctx;
+    c->st.done = true;
+    c->st.status = status;
+    if (c->buf != NULL && c->len > 0)
+        memcpy(c->buf, r->buf, c->len);
+}
+
+ndis_status_t
+vs__oid_sync(struct vs_pf *pf, enum ndis_request_type type, ndis_oid_t oid, void *buf, uint32_t len,
+             uint32_t out_len)
+{
+    (void)sync_done;
+    struct sync_req_ctx c = {.buf = buf, .len = out_len > len ? out_len : len};
+    if (vs__oid_submit(pf, type, oid, buf, len, out_len, sync_done_copy, &c, NULL, NULL) != 0)
+        return NDIS_STATUS_FAILURE;
+    struct sim_sched *s = pf->host->w->sched;
+    for (long i = 0; i < 10000000 && !c.st.done; i++)
+        if (sim_sched_step(s) == 0)
+            break;
+    return c.st.done ? c.st.status : NDIS_STATUS_FAILURE;
+}
+
+/* Run the clock until every request of the PF completed (teardown). */
+void
+vs__pf_drain(struct vs_pf *pf)
+{
+    struct sim_sched *s = pf->host->w->sched;
+    for (long i = 0; i < 10000000 && pf->reqs_outstanding > 0; i++)
+        if (sim_sched_step(s) == 0)
+            break;
+}
+
+void
+vs__fill_filter(struct vs_filter_req *r, uint32_t vport_id, const uint8_t mac[6])
+{
+    memset(r, 0, sizeof *r);
+    vs__objhdr(&r->p.header, NDIS_RECEIVE_FILTER_PARAMETERS_REVISION_2,
+               NDIS_SIZEOF_RECEIVE_FILTER_PARAMETERS_REVISION_2);
+    r->p.filter_type = NDIS_RECEIVE_FILTER_TYPE_VMQUEUE;
+    r->p.queue_id = NDIS_DEFAULT_RECEIVE_QUEUE_ID;
+    r->p.filter_id = NDIS_DEFAULT_RECEIVE_FILTER_ID;
+    r->p.vport_id = vport_id;
+    r->p.field_parameters_array_offset = (uint32_t)offsetof(struct vs_filter_req, f);
+    r->p.field_parameters_array_element_size = (uint32_t)sizeof r->f[0];
+    r->p.field_parameters_array_num_elements = 1;
+    vs__objhdr(&r->f[0].header, 1, sizeof r->f[0]);
+    r->f[0].frame_header = PF_FRAME_HEADER_MAC;
+    r->f[0].receive_filter_test = PF_RECEIVE_FILTER_TEST_EQUAL;
+    r->f[0].mac_header_field = PF_MAC_HEADER_FIELD_DESTINATION_ADDRESS;
+    memcpy(r->f[0].field_value.byte_array, mac, 6);
+    r->f[0].flags = PF_RECEIVE_FILTER_FIELD_MAC_HEADER_VLAN_UNTAGGED_OR_ZERO;
+}
+
+/* ---- the VM adapter's MAC filter on the default VPort (7.2 step 2) ------------------------ */
+static void
+filter_set_done(struct vs_req *r, ndis_status_t st)
+{
+    struct vs_vm *vm = r->ctx;
+    if (st != NDIS_STATUS_SUCCESS)
+        return;
+    const struct vs_filter_req *f = (const void *)r->buf;
+    vm->filter_id = (uint16_t)f->p.filter_id;
+    vm->has_filter = true;
+    vm->filter_pf = r->pf;
+}
+
+int
+vs__vm_filter_set(struct vs_vm *vm, struct sim_diag *d)
+{
+    struct vs_pf *pf = vm->sw ? vm->sw->uplink : NULL;
+    if (pf == NULL || !pf->nic_switch || vm->has_filter)
+        return 0;
+    struct vs_filter_req fr;
+    vs__fill_filter(&fr, NDIS_DEFAULT_VPORT_ID, vm->mac);
+    return vs__oid_submit(pf, NDIS_REQUEST_METHOD, OID_RECEIVE_FILTER_SET_FILTER, &fr,
+                          (uint32_t)sizeof fr, (uint32_t)sizeof fr, filter_set_done, vm, NULL, d);
+}
+
+int
+vs__vm_filter_clear(struct vs_vm *vm)
+{
+    if (!vm->has_filter)
+        return 0;
+    struct ndis_receive_filter_clear_parameters p;
+    memset(&p, 0, sizeof p);
+    vs__objhdr(&p.header, 1, NDIS_SIZEOF_RECEIVE_FILTER_CLEAR_PARAMETERS_REVISION_1);
+    p.filter_id = vm->filter_id;
+    vm->has_filter = false;
+    return vs__oid_submit(vm->filter_pf, NDIS_REQUEST_SET_INFORMATION,
+                          OID_RECEIVE_FILTER_CLEAR_FILTER, &p, (uint32_t)sizeof p, 0, NULL, NULL,
+                          NULL, NULL);
+}
+
+/* ---- hosts -------------------------------------------------------------------------------- */
+int
+vstack_host_add(struct vstack_world *w, const char *name, struct sim_diag *d)
+{
+    int rc = vs__name_check(name, d, "host");
+    if (rc != 0)
+        return rc;
+    if (strchr(name, '.') != NULL)
+        return sim_diag_fail(d, SIM_EINVAL, "host %s: a host name is one word (no '.')", name);
+    if (vs__name_taken(w, name))
+        return sim_diag_fail(d, SIM_EEXIST, "host %s: the name is already used", name);
+    struct vs_host *h = sim_calloc(SIM_TAG(vstack), 1, sizeof *h);
+    if (h == NULL)
+        return sim_diag_fail(d, SIM_ENOMEM, "host %s: out of memory", name);
+    snprintf(h->name, sizeof h->name, "%s", name);
+    h->w = w;
+    h->next_bus = 1;
+    sim_timer_init(w->sched, &h->serv_tm, NULL, h);
+    rc = pcie_fabric_create(w->sched, &h->fabric);
+    if (rc != 0) {
+        sim_diag_fail(d, rc, "host %s: cannot create its PCIe fabric", name);
+        goto fail_fabric;
+    }
+    struct hv_partition_config pc;
+    hv_partition_config_init(&pc);
+    pc.id = 0;
+    pc.name = name;
+    pc.kind = HV_PARTITION_ROOT;
+    pc.mem_size = UINT64_C(4) << 20;
+    rc = hv_partition_create(w->sched, NULL, &pc, &h->root, d);
+    if (rc != 0)
+        goto fail_root;
+    rc = vs__push((void ***)&w->hosts, &w->n_hosts, h);
+    if (rc != 0) {
+        sim_diag_fail(d, rc, "host %s: out of memory", name);
+        goto fail_push;
+    }
+    return 0;
+fail_push:
+    hv_partition_destroy(h->root);
+fail_root:
+    pcie_fabric_destroy(h->fabric);
+fail_fabric:
+    sim_free(h);
+    return rc;
+}
+
+void
+vs__host_destroy(struct vs_host *h)
+{
+    sim_timer_stop(&h->serv_tm);
+    hv_partition_destroy(h->root);
+    pcie_fabric_destroy(h->fabric);
+    sim_free(h);
+}
+
+/* ---- PFs ---------------------------------------------------------------------------------- */
+void
+vstack_pf_config_init(struct vstack_pf_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->total_vfs = 8;
+    c->vf_offset = 0x80;
+    c->vf_stride = 2;
+    c->vendor_id = 0x8086;
+    c->device_id = 0x10fb;
+    c->vf_device_id = 0x10ed;
+}
+
+/* The NIC's physical port put a frame on the wire (VF path and NIC-switch traffic). */
+static void
+nic_wire_tx(void *ctx, const void *frame, uint32_t len, uint64_t packet_id, sim_time_t done_at)
+{
+    struct vs_pf *pf = ctx;
+    struct vstack_world *w = pf->host->w;
+    cap_tap(pf->st.cap, sim_sched_now(w->sched), CAP_DIR_OUT, packet_id, CAP_QUEUE_NONE, frame,
+            len);
+    if (done_at > pf->st.busy_until)
+        pf->st.busy_until = done_at;
+    vs__wire_send(&pf->st, frame, len, packet_id, done_at + w->cost[VS_COST_HOP_LATENCY]);
+}
+
+static const struct nic_wire_ops nic_wire = {.tx = nic_wire_tx};
+
+/* The switch's external port sends a frame to the wire (synthetic path; see the model note). */
+static int
+uplink_send(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id)
+{
+    struct vs_pf *pf = ctx;
+    struct vstack_world *w = pf->host->w;
+    if (!nic_port_is_up(pf->nic))
+        return SIM_EIO; /* reported by the switch as link-down */
+    sim_time_t now = sim_sched_now(w->sched);
+    sim_time_t start = pf->st.busy_until > now ? pf->st.busy_until : now;
+    sim_time_t ser =
+        (sim_time_t)(((uint64_t)(len + NIC_WIRE_OVERHEAD_BYTES) * 8u * UINT64_C(1000000000)) /
+                     (pf->st.rate_bps ? pf->st.rate_bps : 1));
+    pf->st.busy_until = start + ser;
+    cap_tap(pf->st.cap, now, CAP_DIR_OUT, packet_id, CAP_QUEUE_NONE, frame, len);
+    vs__wire_send(&pf->st, frame, len, packet_id, pf->st.busy_until + w->cost[VS_COST_HOP_LATENCY]);
+    return 0;
+}
+
+static const struct netvsp_uplink_ops uplink_ops = {.send = uplink_send};
+
+/* A frame from the wire for this PF's port: the NIC switch's classification. A unicast frame
+ * for a VM whose filter sits on its VF's VPort and whose data path was switched to the VF
+ * goes to the NIC (VF VPort RX ring); everything else — broadcast, multicast, inbound SYN
+ * (Hyper-V's synthetic-only rule), VMs on synthetic — reaches the switch through the default
+ * VPort. */
+void
+vs__pf_wire_rx(struct vs_pf *pf, const uint8_t *frame, uint32_t len, uint64_t packet_id)
+{
+    struct vstack_world *w = pf->host->w;
+    char where[VSTACK_NAME_MAX + 8];
+    cap_tap(pf->st.cap, sim_sched_now(w->sched), CAP_DIR_IN, packet_id, CAP_QUEUE_NONE, frame, len);
+    if (!nic_port_is_up(pf->nic)) {
+        snprintf(where, sizeof where, "%s rx", pf->name);
+        vs__drop(w, SIM_DROP_LINK_DOWN, where, packet_id, frame, len);
+        return;
+    }
+    struct vs_vm *vm = len >= 6 ? vs__vm_by_mac(w, frame) : NULL;
+    if (vm != NULL && vm->vf != NULL && vm->vf->pf == pf && vm->vf->filter_on_vf &&
+        vm->port != NULL && netvsp_port_datapath(vm->port) == NVSP_DATAPATH_VF &&
+        !netvsp_frame_is_synthetic_only(frame, len)) {
+        (void)nic_port_rx(pf->nic, frame, len, packet_id);
+        return;
+    }
+    if (vm != NULL && vm->paused) {
+        snprintf(where, sizeof where, "%s rx", vm->name);
+        vs__drop(w, SIM_DROP_PAUSED, where, packet_id, frame, len);
+        return;
+    }
+    if (pf->sw == NULL) {
+        snprintf(where, sizeof where, "%s rx", pf->name);
+        vs__drop(w, SIM_DROP_NO_ROUTE, where, packet_id, frame, len);
+        return;
+    }
+    (void)netvsp_switch_uplink_receive(pf->sw->sw, frame, len, packet_id, 0);
+}
+
+int
+vstack_pf_add(struct vstack_world *w, const char *path, const struct vstack_pf_config *cfg,
+              struct sim_diag *d)
+{
+    int rc = vs__name_check(path, d, "pf");
+    if (rc != 0)
+        return rc;
+    struct vstack_pf_config defc;
+    if (cfg == NULL) {
+        vstack_pf_config_init(&defc);
+        cfg = &defc;
+    }
+    const char *dot = strchr(path, '.');
+    if (dot == NULL || strchr(dot + 1, '.') != NULL || dot[1] == '\0')
+        return sim_diag_fail(d, SIM_EINVAL, "pf %s: a PF is named HOST.NAME", path);
+    char hname[VSTACK_NAME_MAX];
+    memcpy(hname, path, (size_t)(dot - path));
+    hname[dot - path] = '\0';
+    struct vs_host *h = vs__host(w, hname);
+    if (h == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "pf %s: no host %s", path, hname);
+    if (vs__name_taken(w, path))
+        return sim_diag_fail(d, SIM_EEXIST, "pf %s: the name is already used", path);
+    if (cfg->total_vfs < 1 || cfg->total_vfs > NIC_MAX_VFS)
+        return sim_diag_fail(d, SIM_ERANGE, "pf %s: total_vfs=%u outside 1..%u", path,
+                             cfg->total_vfs, (unsigned)NIC_MAX_VFS);
+    if (cfg->vf_offset != 0x80 || cfg->vf_stride != 2)
+        return sim_diag_fail(d, SIM_ENOTSUP,
+                             "pf %s: vf_offset=0x%x vf_stride=%u: the simulated NIC has a fixed "
+                             "First VF Offset 0x80 and VF Stride 2",
+                             path, cfg->vf_offset, cfg->vf_stride);
+    uint16_t rid;
+    if (cfg->has_bdf) {
+        if (cfg->domain != 0)
+            return sim_diag_fail(d, SIM_ENOTSUP, "pf %s: PCI domain %04x: only domain 0", path,
+                                 cfg->domain);
+        rid = PCIE_RID(cfg->bus, cfg->dev, cfg->fn);
+    } else {
+        rid = PCIE_RID(h->next_bus, 0, 0);
+    }
+    /* VF RIDs run to rid + 0x80 + 2 * (total_vfs - 1); keep the next PF's bus above them. */
+    unsigned last_bus = PCIE_RID_BUS((unsigned)rid + 0x80u + 2u * (cfg->total_vfs - 1u));
+    if ((unsigned)rid + 0x80u + 2u * (cfg->total_vfs - 1u) > 0xffffu)
+        return sim_diag_fail(d, SIM_ERANGE, "pf %s: VF routing IDs would pass bus 0xff", path);
+    for (size_t i = 0; i < w->n_pfs; i++)
+        if (w->pfs[i]->host == h && w->pfs[i]->rid == rid)
+            return sim_diag_fail(d, SIM_EEXIST, "pf %s: %02x:%02x.%x is already %s", path,
+                                 PCIE_RID_BUS(rid), PCIE_RID_DEV(rid), rid & 7, w->pfs[i]->name);
+
+    struct vs_pf *pf = sim_calloc(SIM_TAG(vstack), 1, sizeof *pf);
+    if (pf == NULL)
+        return sim_diag_fail(d, SIM_ENOMEM, "pf %s: out of memory", path);
+    snprintf(pf->name, sizeof pf->name, "%s", path);
+    pf->host = h;
+    pf->cfg = *cfg;
+    pf->rid = rid;
+    pf->total_vfs = cfg->total_vfs;
+    pf->mbx_refuse_vf = UINT16_MAX;
+    if (cfg->has_mac)
+        memcpy(pf->mac, cfg->mac, 6);
+    else
+        vs__derive_mac(path, 0x50, pf->mac);
+    pf->vfs = sim_calloc(SIM_TAG(vstack), pf->total_vfs, sizeof *pf->vfs);
+    if (pf->vfs == NULL) {
+        rc = sim_diag_fail(d, SIM_ENOMEM, "pf %s: out of memory", path);
+        goto fail_vfs;
+    }
+    rc = vs__station_init(w, &pf->st, false, pf, path, d);
+    if (rc != 0)
+        goto fail_station;
+    if (cfg->rate_bps != 0)
+        pf->st.rate_bps = cfg->rate_bps;
+    struct nic_config nc = {
+        .rid = rid,
+        .total_vfs = pf->total_vfs,
+        .link_rate_bps = pf->st.rate_bps,
+        .name = path,
+        .drop_sink = &w->sink,
+    };
+    memcpy(nc.mac, pf->mac, 6);
+    rc = nic_create(h->fabric, &nc, &pf->nic, d);
+    if (rc != 0)
+        goto fail_nic;
+    nic_port_attach(pf->nic, &nic_wire, pf);
+    struct pf_config pc = {
+        .name = path,
+        .sched = w->sched,
+        .fabric = h->fabric,
+        .rid = rid,
+        .trace = w->trace,
+        .policy = vs__mbx_policy,
+        .policy_ctx = pf,
+    };
+    rc = pf_adapter_create(&pc, &pf->pf, d);
+    if (rc != 0)
+        goto fail_pf;
+    pf->mp = pf_adapter_miniport(pf->pf);
+    ndis_status_t st = 0;
+    rc = ndis_miniport_initialize(pf->mp, &st, d);
+    if (rc == 0)
+        rc = ndis_miniport_restart(pf->mp, &st, d);
+    if (rc != 0)
+        goto fail_init;
+    for (uint16_t i = 0; i < pf->total_vfs; i++)
+        vs__vf_slot_init(pf, &pf->vfs[i], i);
+    rc = vs__push((void ***)&w->pfs, &w->n_pfs, pf);
+    if (rc != 0) {
+        sim_diag_fail(d, rc, "pf %s: out of memory", path);
+        goto fail_init;
+    }
+    if (!cfg->has_bdf || PCIE_RID_BUS(rid) >= h->next_bus)
+        h->next_bus = (uint8_t)(last_bus + 1 > 0xff ? 0xff : last_bus + 1);
+    return 0;
+fail_init:
+    if (ndis_miniport_state(pf->mp) == NDIS_MINIPORT_RUNNING)
+        (void)ndis_miniport_pause(pf->mp, NULL, NULL);
+    if (ndis_miniport_state(pf->mp) != NDIS_MINIPORT_HALTED)
+        (void)ndis_miniport_halt(pf->mp, NULL);
+    (void)pf_adapter_destroy(pf->pf);
+fail_pf:
+    nic_destroy(pf->nic);
+fail_nic:
+    vs__station_fini(&pf->st);
+fail_station:
+    sim_free(pf->vfs);
+fail_vfs:
+    sim_free(pf);
+    return rc;
+}
+
+/* ---- SR-IOV enable: CREATE_SWITCH / DELETE_SWITCH ------------------------------------------ */
+static void
+create_switch_done(struct vs_req *r, ndis_status_t st)
+{
+    struct vs_pf *pf = r->ctx;
+    pf->switch_pending = false;
+    if (st != NDIS_STATUS_SUCCESS) {
+        pf->num_vfs = 0;
+        return;
+    }
+    pf->nic_switch = true;
+    for (uint16_t i = 0; i < pf->total_vfs; i++)
+        if (pf->vfs[i].state == VS_VF_DISABLED && i < pf->num_vfs)
+            pf->vfs[i].state = VS_VF_FREE;
+    struct vstack_world *w = pf->host->w;
+    for (size_t i = 0; i < w->n_vms; i++)
+        if (w->vms[i]->sw != NULL && w->vms[i]->sw->uplink == pf)
+            (void)vs__vm_filter_set(w->vms[i], NULL);
+    vs__vf_freed(w); /* VMs waiting for a VF */
+}
+
+static void
+delete_switch_done(struct vs_req *r, ndis_status_t st)
+{
+    struct vs_pf *pf = r->ctx;
+    pf->switch_pending = false;
+    if (st == NDIS_STATUS_SUCCESS)
+        pf->nic_switch = false;
+}
+
+int
+vstack_sriov_set(struct vstack_world *w, const char *name, unsigned num_vfs, struct sim_diag *d)
+{
+    struct vs_pf *pf = vs__pf(w, name);
+    if (pf == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "sriov %s: no such PF", name ? name : "(null)");
+    if (num_vfs > pf->total_vfs)
+        return sim_diag_fail(d, SIM_ERANGE, "sriov %s: num_vfs=%u exceeds TotalVFs %u", name,
+                             num_vfs, pf->total_vfs);
+    if (pf->switch_pending)
+        return sim_diag_fail(d, SIM_EBUSY, "sriov %s: a NIC switch change is still running", name);
+    if (num_vfs == pf->num_vfs)
+        return 0;
+    for (uint16_t i = 0; i < pf->total_vfs; i++)
+        if (pf->vfs[i].state != VS_VF_DISABLED && pf->vfs[i].state != VS_VF_FREE)
+            return sim_diag_fail(d, SIM_EBUSY,
+                                 "sriov %s: %s is in use (assigned to %s): detach it first", name,
+                                 pf->vfs[i].name, pf->vfs[i].vm ? pf->vfs[i].vm->name : "no VM");
+    if (pf->nic_switch && num_vfs != 0)
+        return sim_diag_fail(d, SIM_ENOTSUP,
+                             "sriov %s: num_vfs %u -> %u: the NIC switch is created once with "
+                             "its VF count; set num_vfs=0 first",
+                             name, pf->num_vfs, num_vfs);
+    if (num_vfs == 0) {
+        /* DELETE_SWITCH needs every filter gone (ndis_sriov.md 7.7). */
+        for (size_t i = 0; i < w->n_vms; i++)
+            if (w->vms[i]->has_filter && w->vms[i]->filter_pf == pf)
+                (void)vs__vm_filter_clear(w->vms[i]);
+        struct ndis_nic_switch_delete_switch_parameters p;
+        memset(&p, 0, sizeof p);
+        vs__objhdr(&p.header, 1, NDIS_SIZEOF_NIC_SWITCH_DELETE_SWITCH_PARAMETERS_REVISION_1);
+        p.switch_id = NDIS_DEFAULT_SWITCH_ID;
+        int rc = vs__oid_submit(pf, NDIS_REQUEST_SET_INFORMATION, OID_NIC_SWITCH_DELETE_SWITCH, &p,
+                                (uint32_t)sizeof p, 0, delete_switch_done, pf, NULL, d);
+        if (rc != 0)
+            return rc;
+        for (uint16_t i = 0; i < pf->total_vfs; i++)
+            pf->vfs[i].state = VS_VF_DISABLED;
+        pf->num_vfs = 0;
+        pf->switch_pending = true;
+        return 0;
+    }
+    struct ndis_nic_switch_parameters p;
+    memset(&p, 0, sizeof p);
+    vs__objhdr(&p.header, NDIS_NIC_SWITCH_PARAMETERS_REVISION_1,
+               NDIS_SIZEOF_NIC_SWITCH_PARAMETERS_REVISION_1);
+    p.switch_type = NDIS_NIC_SWITCH_TYPE_EXTERNAL;
+    p.switch_id = NDIS_DEFAULT_SWITCH_ID;
+    p.num_vfs = num_vfs;
+    int rc = vs__oid_submit(pf, NDIS_REQUEST_METHOD, OID_NIC_SWITCH_CREATE_SWITCH, &p,
+                            (uint32_t)NDIS_SIZEOF_NIC_SWITCH_PARAMETERS_REVISION_1,
+                            (uint32_t)sizeof p, create_switch_done, pf, NULL, d);
+    if (rc != 0)
+        return rc;
+    pf->num_vfs = (uint16_t)num_vfs;
+    pf->switch_pending = true;
+    return 0;
+}
+
+/* ---- switches ----------------------------------------------------------------------------- */
+void
+vstack_switch_config_init(struct vstack_switch_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->iov = true;
+}
+
+int
+vstack_switch_add(struct vstack_world *w, const char *path, const struct vstack_switch_config *cfg,
+                  struct sim_diag *d)
+{
+    int rc = vs__name_check(path, d, "vswitch");
+    if (rc != 0)
+        return rc;
+    struct vstack_switch_config defc;
+    if (cfg == NULL) {
+        vstack_switch_config_init(&defc);
+        cfg = &defc;
+    }
+    const char *dot = strchr(path, '.');
+    if (dot == NULL || strchr(dot + 1, '.') != NULL || dot[1] == '\0')
+        return sim_diag_fail(d, SIM_EINVAL, "vswitch %s: a switch is named HOST.NAME", path);
+    char hname[VSTACK_NAME_MAX];
+    memcpy(hname, path, (size_t)(dot - path));
+    hname[dot - path] = '\0';
+    struct vs_host *h = vs__host(w, hname);
+    if (h == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "vswitch %s: no host %s", path, hname);
+    if (vs__name_taken(w, path))
+        return sim_diag_fail(d, SIM_EEXIST, "vswitch %s: the name is already used", path);
+    struct vs_pf *up = NULL;
+    if (cfg->uplink != NULL) {
+        up = vs__pf(w, cfg->uplink);
+        if (up == NULL)
+            return sim_diag_fail(d, SIM_ENOENT, "vswitch %s: no PF %s", path, cfg->uplink);
+        if (up->host != h)
+            return sim_diag_fail(d, SIM_EINVAL, "vswitch %s: uplink %s is on another host", path,
+                                 cfg->uplink);
+        if (up->sw != NULL)
+            return sim_diag_fail(d, SIM_EBUSY, "vswitch %s: %s is already the uplink of %s", path,
+                                 cfg->uplink, up->sw->name);
+    }
+    struct vs_switch *sw = sim_calloc(SIM_TAG(vstack), 1, sizeof *sw);
+    if (sw == NULL)
+        return sim_diag_fail(d, SIM_ENOMEM, "vswitch %s: out of memory", path);
+    snprintf(sw->name, sizeof sw->name, "%s", path);
+    sw->host = h;
+    sw->uplink = up;
+    sw->iov = cfg->iov;
+    struct netvsp_switch_config sc = {
+        .name = path,
+        .sched = w->sched,
+        .cap = w->cap,
+        .drops = &w->sink,
+        .uplink = up ? &uplink_ops : NULL,
+        .uplink_ctx = up,
+        .cost_per_frame_ns = w->cost[VS_COST_VSWITCH_PER_PACKET],
+        .cost_per_byte_ps = (uint32_t)w->cost[VS_COST_VSWITCH_PER_BYTE_PS],
+    };
+    rc = netvsp_switch_create(&sc, &sw->sw, d);
+    if (rc != 0) {
+        sim_free(sw);
+        return rc;
+    }
+    rc = vs__push((void ***)&w->sws, &w->n_sws, sw);
+    if (rc != 0) {
+        netvsp_switch_destroy(sw->sw);
+        sim_free(sw);
+        return sim_diag_fail(d, rc, "vswitch %s: out of memory", path);
+    }
+    if (up != NULL)
+        up->sw = sw;
+    return 0;
+}
+
+/* ---- queries: PCI ------------------------------------------------------------------------- */
+static int
+fn_lookup(const struct vstack_world *w, const char *fn, struct vs_pf **pf_out,
+          struct vs_vf **vf_out, uint16_t *rid, struct sim_diag *d)
+{
+    struct vs_pf *pf = vs__pf(w, fn);
+    struct vs_vf *vf = NULL;
+    if (pf == NULL) {
+        vf = vs__vf(w, fn);
+        if (vf == NULL)
+            return sim_diag_fail(d, SIM_ENOENT, "pci %s: no such PF or VF", fn ? fn : "(null)");
+        pf = vf->pf;
+        *rid = nic_vf_rid(pf->nic, vf->index);
+    } else {
+        *rid = pf->rid;
+    }
+    *pf_out = pf;
+    *vf_out = vf;
+    return 0;
+}
+
+int
+vstack_pci_cfg_read(const struct vstack_world *w, const char *fn, uint32_t offset, unsigned width,
+                    uint32_t *out, struct sim_diag *d)
+{
+    struct vs_pf *pf = NULL;
+    struct vs_vf *vf = NULL;
+    uint16_t rid = 0;
+    int rc = fn_lookup(w, fn, &pf, &vf, &rid, d);
+    if (rc != 0)
+        return rc;
+    if ((width != 1 && width != 2 && width != 4) || offset + width > 4096 || offset % width)
+        return sim_diag_fail(d, SIM_EINVAL, "pci %s: bad config read cfg%u.0x%x", fn, width * 8,
+                             offset);
+    if (pcie_fabric_fn_state(pf->host->fabric, rid) == PCIE_FN_ABSENT)
+        return sim_diag_fail(d, SIM_ENODEV, "pci %s: the function is not present (VF not enabled)",
+                             fn);
+    rc = pcie_cfg_read(pf->host->fabric, rid, (uint16_t)offset, width, out);
+    if (rc != 0)
+        return sim_diag_fail(d, rc, "pci %s: config read at 0x%x failed", fn, offset);
+    return 0;
+}
+
+int
+vstack_pci_field(const struct vstack_world *w, const char *fn, enum vstack_pci_field f,
+                 uint64_t *out, struct sim_diag *d)
+{
+    struct vs_pf *pf = NULL;
+    struct vs_vf *vf = NULL;
+    uint16_t rid = 0;
+    int rc = fn_lookup(w, fn, &pf, &vf, &rid, d);
+    if (rc != 0)
+        return rc;
+    struct pcie_fabric *fab = pf->host->fabric;
+    enum pcie_fn_state state = pcie_fabric_fn_state(fab, rid);
+    if (f == VSTACK_PCI_PRESENT) {
+        *out = state != PCIE_FN_ABSENT && state != PCIE_FN_REMOVED;
+        return 0;
+    }
+    if (state == PCIE_FN_ABSENT || state == PCIE_FN_REMOVED)
+        return sim_diag_fail(d, SIM_ENODEV, "pci %s: the function is not present", fn);
+    uint32_t v = 0;
+    switch (f) {
+    case VSTACK_PCI_VENDOR_ID:
+        rc = pcie_cfg_read(fab, rid, 0x00, 2, &v);
+        break;
+    case VSTACK_PCI_DEVICE_ID:
+        rc = pcie_cfg_read(fab, rid, 0x02, 2, &v);
+        break;
+    case VSTACK_PCI_COMMAND_MEMORY:
+        rc = pcie_cfg_read(fab, rid, 0x04, 2, &v);
+        v = (v >> 1) & 1;
+        break;
+    case VSTACK_PCI_COMMAND_BUS_MASTER:
+        rc = pcie_cfg_read(fab, rid, 0x04, 2, &v);
+        v = (v >> 2) & 1;
+        break;
+    case VSTACK_PCI_MSIX_ENABLE:
+    case VSTACK_PCI_MSIX_TABLE_SIZE: {
+        uint16_t cap = pcie_cfg_find_cap(fab, rid, 0x11, false);
+        if (cap == 0)
+            return sim_diag_fail(d, SIM_ENOENT, "pci %s: no MSI-X capability", fn);
+        rc = pcie_cfg_read(fab, rid, (uint16_t)(cap + 2), 2, &v);
+        v = f == VSTACK_PCI_MSIX_ENABLE ? (v >> 15) & 1 : (v & 0x7ff) + 1;
+        break;
+    }
+    default: {
+        if (vf != NULL)
+            return sim_diag_fail(d, SIM_EINVAL, "pci %s: SR-IOV fields exist on the PF only", fn);
+        struct pcie_sriov_info si;
+        rc = pcie_sriov_info(fab, rid, &si);
+        if (rc != 0)
+            return sim_diag_fail(d, rc, "pci %s: no SR-IOV capability", fn);
+        switch (f) {
+        case VSTACK_PCI_SRIOV_TOTAL_VFS:
+            v = si.total_vfs;
+            break;
+        case VSTACK_PCI_SRIOV_INITIAL_VFS:
+            v = si.initial_vfs;
+            break;
+        case VSTACK_PCI_SRIOV_NUM_VFS:
+            v = si.num_vfs;
+            break;
+        case VSTACK_PCI_SRIOV_VF_OFFSET:
+            v = si.vf_offset;
+            break;
+        case VSTACK_PCI_SRIOV_VF_STRIDE:
+            v = si.vf_stride;
+            break;
+        case VSTACK_PCI_SRIOV_VF_DID:
+            v = si.vf_device_id;
+            break;
+        case VSTACK_PCI_SRIOV_VF_ENABLE:
+            v = si.vf_enable;
+            break;
+        case VSTACK_PCI_SRIOV_VF_MSE:
+            v = si.vf_mse;
+            break;
+        default:
+            return sim_diag_fail(d, SIM_EINVAL, "pci %s: unknown field %d", fn, (int)f);
+        }
+        break;
+    }
+    }
+    if (rc != 0)
+        return sim_diag_fail(d, rc, "pci %s: config read failed", fn);
+    *out = v;
+    return 0;
+}
+
+int
+vstack_pci_assigned(const struct vstack_world *w, const char *vfname, char *buf, size_t len,
+                    struct sim_diag *d)
+{
+    struct vs_vf *vf = vs__vf(w, vfname);
+    if (vf == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "pci %s: no such VF", vfname ? vfname : "(null)");
+    snprintf(buf, len, "%s", vf->vm ? vf->vm->name : "none");
+    return 0;
+}
+
+/* ---- queries: the NDIS trace -------------------------------------------------------------- */
+size_t
+vstack_oid_sequence(const struct vstack_world *w, const char *adapter,
+                    const struct vstack_mark *mark, uint32_t *out, size_t max)
+{
+    ndis_oid_t tmp[1];
+    return ndis_trace_oid_sequence(w->trace, mark ? mark->trace_seq : 0, adapter,
+                                   NDIS_TRACE_COMPLETION, out ? (ndis_oid_t *)out : tmp,
+                                   out ? max : 0);
+}
+
+int
+vstack_oid_last(const struct vstack_world *w, const char *adapter, const char *oid,
+                uint32_t *status, uint64_t *count, struct sim_diag *d)
+{
+    ndis_oid_t o;
+    if (oid == NULL || !ndis_oid_parse(oid, &o))
+        return sim_diag_fail(d, SIM_EINVAL, "oid %s: unknown OID", oid ? oid : "(null)");
+    uint64_t n = 0;
+    for (size_t i = 0; i < ndis_trace_count(w->trace); i++) {
+        const struct ndis_trace_record *r = ndis_trace_at(w->trace, i);
+        if (r->phase == NDIS_TRACE_COMPLETION && r->oid == o &&
+            (adapter == NULL || strcmp(r->target, adapter) == 0))
+            n++;
+    }
+    if (count != NULL)
+        *count = n;
+    const struct ndis_trace_record *r = ndis_trace_last_completion(w->trace, adapter, o);
+    if (r == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "oid %s %s: never completed", adapter ? adapter : "*",
+                             oid);
+    if (status != NULL)
+        *status = r->status;
+    return 0;
+}
+
+void
+vstack_trace_dump(const struct vstack_world *w, FILE *out)
+{
+    ndis_trace_dump(w->trace, out);
+}

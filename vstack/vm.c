@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vm.c — VM lifecycle: the guest partition, its switch port (NetVSP offers the VMBus network
+ * channel), NetVSC in the guest over that channel, the guest application endpoint (traffic),
+ * the VM's port policy; the queries about a VM (data path, host, VF, state).
+ *
+ * Windows / Hyper-V counterpart: VMMS creating a VM with one network adapter connected to a
+ * virtual switch (`New-VM`, `Connect-VMNetworkAdapter`), the worker process offering the
+ * synthetic NIC's VMBus channel, netvsc.sys in the guest.
+ */
+#include <string.h>
+
+#include "vstack/vstack_int.h"
+
+/* ---- guest application <-> NetVSC --------------------------------------------------------- */
+static int
+vm_xmit(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id)
+{
+    struct vs_vm *vm = ctx;
+    if (vm->paused || vm->ad == NULL)
+        return SIM_EAGAIN; /* the VM is not running (blackout): the application waits */
+    return netvsc_adapter_xmit(vm->ad, frame, len, packet_id);
+}
+
+static const struct traffic_port_ops vm_port_ops = {.xmit = vm_xmit};
+
+static void
+vm_rx(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id)
+{
+    struct vs_vm *vm = ctx;
+    (void)packet_id;
+    (void)traffic_endpoint_rx(vm->ep, frame, len);
+}
+
+static const struct netvsc_rx_ops vm_rx_ops = {.receive = vm_rx};
+
+static void
+vm_datapath(void *ctx, struct netvsc_adapter *ad, enum netvsc_dp_state from,
+            enum netvsc_dp_state to)
+{
+    struct vs_vm *vm = ctx;
+    (void)ad;
+    bool was_vf = from == NETVSC_DP_ON_VF, is_vf = to == NETVSC_DP_ON_VF;
+    if (was_vf == is_vf)
+        return;
+    struct vstack_event *ev = vs__event(vm->w, VSTACK_EV_DATAPATH_SWITCHED, vm->name);
+    vs__event_str(ev, "to", is_vf ? "vf" : "synthetic");
+    if (vm->vf != NULL)
+        vs__event_str(ev, "vf", vm->vf->name);
+}
+
+static void
+vm_vf_released(void *ctx, struct netvsc_adapter *ad)
+{
+    struct vs_vm *vm = ctx;
+    (void)ad;
+    if (vm->vf != NULL)
+        vs__vf_guest_force_down(vm->vf); /* the guest lets go now, then acks the eject */
+}
+
+static const struct netvsc_event_ops vm_event_ops = {.datapath = vm_datapath,
+                                                     .vf_released = vm_vf_released};
+
+/* Host side of SWITCH_DATA_PATH: complete it after the host's handling time (the policy's
+ * switch_completion_delay_ns = cost.datapath_switch_delay). */
+static int
+port_datapath_switch(void *ctx, struct netvsp_port *port, uint32_t datapath)
+{
+    (void)ctx;
+    (void)port;
+    (void)datapath;
+    return 0;
+}
+
+static const struct netvsp_port_ops vm_port_host_ops = {.datapath_switch = port_datapath_switch};
+
+/* ---- policy ------------------------------------------------------------------------------- */
+static void
+policy_merge(struct netvsp_port_policy *pp, const struct vstack_policy *p)
+{
+    if (p->allocate_vf != VSTACK_UNSET)
+        pp->vf_allowed = p->allocate_vf == VSTACK_TRUE;
+    if (p->spoof_check != VSTACK_UNSET)
+        pp->anti_spoof = p->spoof_check == VSTACK_TRUE;
+}
+
+void
+vs__vm_apply_policy(struct vs_vm *vm)
+{
+    if (vm->port == NULL)
+        return;
+    struct netvsp_port_policy pp;
+    netvsp_port_policy_init(&pp);
+    pp.switch_completion_delay_ns = vm->w->cost[VS_COST_DATAPATH_SWITCH_DELAY];
+    policy_merge(&pp, &vm->sw->policy);
+    if (vm->has_policy)
+        policy_merge(&pp, &vm->policy);
+    (void)netvsp_port_set_policy(vm->port, &pp, NULL);
+}
+
+/* ---- guest partition + port + NetVSC ------------------------------------------------------- */
+int
+vs__vm_guest_create(struct vs_vm *vm, struct vs_host *h, struct sim_diag *d)
+{
+    struct vstack_world *w = vm->w;
+    struct hv_partition_config pc;
+    hv_partition_config_init(&pc);
+    pc.id = vm->id;
+    pc.name = vm->name;
+    pc.kind = HV_PARTITION_GUEST;
+    pc.vmbus_signal_latency_ns = w->cost[VS_COST_VMBUS_LATENCY];
+    pc.vpci_offer_delay_ns = w->cost[VS_COST_VF_OFFER_DELAY];
+    pc.vpci_eject_timeout_ns = w->cost[VS_COST_GRACEFUL_REMOVAL_TIMEOUT];
+    int rc = hv_partition_create(w->sched, h->fabric, &pc, &vm->guest, d);
+    if (rc != 0)
+        return rc;
+    hv_vpci_guest_set_ops(vm->guest, &vs__vpci_guest_ops, vm);
+    struct netvsp_port_policy pp;
+    netvsp_port_policy_init(&pp);
+    pp.switch_completion_delay_ns = w->cost[VS_COST_DATAPATH_SWITCH_DELAY];
+    policy_merge(&pp, &vm->sw->policy);
+    if (vm->has_policy)
+        policy_merge(&pp, &vm->policy);
+    struct netvsp_port_config poc = {.host = h->root,
+                                     .guest = vm->guest,
+                                     .signal = HV_VMBUS_SIGNAL_SCHED,
+                                     .policy = &pp,
+                                     .ops = &vm_port_host_ops,
+                                     .ops_ctx = vm};
+    memcpy(poc.mac, vm->mac, 6);
+    rc = netvsp_port_create(vm->sw->sw, &poc, &vm->port, d);
+    if (rc != 0)
+        goto fail_port;
+    struct netvsc_adapter_config ac;
+    netvsc_adapter_config_init(&ac);
+    ac.name = vm->name;
+    ac.guest = vm->guest;
+    memcpy(ac.mac, vm->mac, 6);
+    ac.cap = w->cap;
+    ac.drops = &w->sink;
+    ac.rx = &vm_rx_ops;
+    ac.rx_ctx = vm;
+    ac.events = &vm_event_ops;
+    ac.events_ctx = vm;
+    ac.vf_takeover_delay_ns = w->cost[VS_COST_VF_TAKEOVER_DELAY];
+    if (w->cost[VS_LIMIT_VMBUS_RING] != 512)
+        ac.open.ring_msgs = (uint32_t)w->cost[VS_LIMIT_VMBUS_RING];
+    rc = netvsc_adapter_create(&ac, &vm->ad, d);
+    if (rc != 0)
+        goto fail_ad;
+    vm->host = h;
+    return 0;
+fail_ad:
+    netvsp_port_destroy(vm->port);
+    vm->port = NULL;
+fail_port:
+    hv_partition_destroy(vm->guest);
+    vm->guest = NULL;
+    return rc;
+}
+
+void
+vs__vm_guest_destroy(struct vs_vm *vm)
+{
+    if (vm->ad != NULL)
+        (void)netvsc_adapter_destroy(vm->ad);
+    vm->ad = NULL;
+    netvsp_port_destroy(vm->port);
+    vm->port = NULL;
+    hv_partition_destroy(vm->guest);
+    vm->guest = NULL;
+}
+
+void
+vstack_vm_config_init(struct vstack_vm_config *c)
+{
+    memset(c, 0, sizeof *c);
+}
+
+int
+vstack_vm_add(struct vstack_world *w, const char *name, const struct vstack_vm_config *cfg,
+              struct sim_diag *d)
+{
+    int rc = vs__name_check(name, d, "vm");
+    if (rc != 0)
+        return rc;
+    if (cfg == NULL || cfg->host == NULL || cfg->sw == NULL)
+        return sim_diag_fail(d, SIM_EINVAL, "vm %s: on= and switch= are required", name);
+    if (vs__name_taken(w, name))
+        return sim_diag_fail(d, SIM_EEXIST, "vm %s: the name is already used", name);
+    struct vs_host *h = vs__host(w, cfg->host);
+    if (h == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "vm %s: no host %s", name, cfg->host);
+    struct vs_switch *sw = vs__switch(w, cfg->sw);
+    if (sw == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "vm %s: no switch %s", name, cfg->sw);
+    if (sw->host != h)
+        return sim_diag_fail(d, SIM_EINVAL, "vm %s: switch %s is not on host %s", name, cfg->sw,
+                             cfg->host);
+    uint8_t mac[6];
+    if (cfg->has_mac)
+        memcpy(mac, cfg->mac, 6);
+    else
+        vs__derive_mac(name, 0x15, mac);
+    if ((mac[0] & 1) != 0)
+        return sim_diag_fail(d, SIM_EINVAL, "vm %s: the MAC must be unicast", name);
+    if (vs__vm_by_mac(w, mac) != NULL)
+        return sim_diag_fail(d, SIM_EEXIST, "vm %s: MAC already used by %s", name,
+                             vs__vm_by_mac(w, mac)->name);
+    struct vs_vf *want = NULL;
+    bool want_auto = false;
+    if (cfg->vf != NULL && strcmp(cfg->vf, "none") != 0) {
+        if (strcmp(cfg->vf, "auto") == 0) {
+            want_auto = true;
+        } else {
+            want = vs__vf(w, cfg->vf);
+            if (want == NULL)
+                return sim_diag_fail(d, SIM_ENOENT, "vm %s: no VF %s", name, cfg->vf);
+        }
+    }
+    struct vs_vm *vm = sim_calloc(SIM_TAG(vstack), 1, sizeof *vm);
+    if (vm == NULL)
+        return sim_diag_fail(d, SIM_ENOMEM, "vm %s: out of memory", name);
+    snprintf(vm->name, sizeof vm->name, "%s", name);
+    vm->w = w;
+    vm->sw = sw;
+    memcpy(vm->mac, mac, 6);
+    vm->ipv4 = cfg->ipv4 ? cfg->ipv4 : (0x0a000000u | (10u + (uint32_t)w->n_vms));
+    vm->priority = cfg->priority;
+    vm->id = w->next_partition_id++;
+    sim_timer_init(w->sched, &vm->mig_tm, NULL, vm);
+    struct traffic_endpoint_config ec = {
+        .name = name, .ipv4 = vm->ipv4, .ops = &vm_port_ops, .ops_ctx = vm};
+    memcpy(ec.mac, mac, 6);
+    rc = traffic_endpoint_create(w->traffic, &ec, &vm->ep, d);
+    if (rc != 0)
+        goto fail_ep;
+    rc = vs__vm_guest_create(vm, h, d);
+    if (rc != 0)
+        goto fail_guest;
+    rc = vs__push((void ***)&w->vms, &w->n_vms, vm);
+    if (rc != 0) {
+        sim_diag_fail(d, rc, "vm %s: out of memory", name);
+        goto fail_push;
+    }
+    (void)vs__vm_filter_set(vm, NULL);
+    if (want != NULL || want_auto)
+        return vstack_vf_attach(w, name, want_auto ? "auto" : cfg->vf, d);
+    return 0;
+fail_push:
+    vs__vm_guest_destroy(vm);
+fail_guest:
+    traffic_endpoint_destroy(vm->ep);
+fail_ep:
+    sim_free(vm);
+    return rc;
+}
+
+void
+vs__vm_destroy(struct vs_vm *vm)
+{
+    sim_timer_stop(&vm->mig_tm);
+    if (vm->vf != NULL) {
+        struct vs_vf *vf = vm->vf;
+        vs__vf_guest_force_down(vf);
+        vf->vm = NULL;
+        vm->vf = NULL;
+    }
+    vs__vm_guest_destroy(vm);
+    traffic_endpoint_destroy(vm->ep);
+    sim_free(vm);
+}
+
+/* ---- queries ------------------------------------------------------------------------------ */
+int
+vstack_vm_datapath(const struct vstack_world *w, const char *name, enum vstack_datapath *out,
+                   struct sim_diag *d)
+{
+    struct vs_vm *vm = vs__vm(w, name);
+    if (vm == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "%s: no such VM", name ? name : "(null)");
+    *out = vm->ad != NULL && netvsc_adapter_dp_state(vm->ad) == NETVSC_DP_ON_VF
+               ? VSTACK_DP_VF
+               : VSTACK_DP_SYNTHETIC;
+    return 0;
+}
+
+int
+vstack_vm_host(const struct vstack_world *w, const char *name, const char **out, struct sim_diag *d)
+{
+    struct vs_vm *vm = vs__vm(w, name);
+    if (vm == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "%s: no such VM", name ? name : "(null)");
+    *out = vm->host->name;
+    return 0;
+}
+
+int
+vstack_vm_vf(const struct vstack_world *w, const char *name, char *buf, size_t len,
+             struct sim_diag *d)
+{
+    struct vs_vm *vm = vs__vm(w, name);
+    if (vm == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "%s: no such VM", name ? name : "(null)");
+    snprintf(buf, len, "%s", vm->vf ? vm->vf->name : "none");
+    return 0;
+}
+
+int
+vstack_vm_state(const struct vstack_world *w, const char *name, enum vstack_vm_state *out,
+                struct sim_diag *d)
+{
+    struct vs_vm *vm = vs__vm(w, name);
+    if (vm == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "%s: no such VM", name ? name : "(null)");
+    *out = vm->state == VS_VM_MIGRATING ? VSTACK_VM_MIGRATING
+           : vm->state == VS_VM_OFF     ? VSTACK_VM_OFF
+                                        : VSTACK_VM_RUNNING;
+    return 0;
+}
+
+/* ---- flows -------------------------------------------------------------------------------- */
+void
+vstack_flow_config_init(struct vstack_flow_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->rate_bps = UINT64_C(1000000000);
+    c->size = 1448;
+}
+
+static struct traffic_endpoint *
+endpoint(const struct vstack_world *w, const char *name)
+{
+    struct vs_vm *vm = vs__vm(w, name);
+    if (vm != NULL)
+        return vm->ep;
+    struct vs_peer *p = vs__peer(w, name);
+    return p ? p->ep : NULL;
+}
+
+int
+vstack_flow_start(struct vstack_world *w, const char *name, const struct vstack_flow_config *cfg,
+                  struct sim_diag *d)
+{
+    int rc = vs__name_check(name, d, "flow");
+    if (rc != 0)
+        return rc;
+    if (cfg == NULL || cfg->from == NULL || cfg->to == NULL)
+        return sim_diag_fail(d, SIM_EINVAL, "flow %s: from= and to= are required", name);
+    if (vs__name_taken(w, name))
+        return sim_diag_fail(d, SIM_EEXIST, "flow %s: the name is already used", name);
+    struct traffic_endpoint *src = endpoint(w, cfg->from), *dst = endpoint(w, cfg->to);
+    if (src == NULL || dst == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "flow %s: no VM or peer %s", name,
+                             src == NULL ? cfg->from : cfg->to);
+    if (src == dst)
+        return sim_diag_fail(d, SIM_EINVAL, "flow %s: from and to are the same endpoint", name);
+    if (cfg->size < 1 || cfg->size > 65535)
+        return sim_diag_fail(d, SIM_ERANGE, "flow %s: size=%u outside 1..65535", name, cfg->size);
+    uint32_t hdr = TRAFFIC_ETH_HLEN + TRAFFIC_IPV4_HLEN +
+                   (cfg->proto == VSTACK_PROTO_TCP ? TRAFFIC_TCP_HLEN : TRAFFIC_UDP_HLEN);
+    uint32_t frame_len = hdr + cfg->size;
+    if (frame_len > 1514)
+        return sim_diag_fail(d, SIM_ERANGE,
+                             "flow %s: size=%u makes %u-byte frames; the ports' MTU allows 1514",
+                             name, cfg->size, frame_len);
+    struct vs_flow *f = sim_calloc(SIM_TAG(vstack), 1, sizeof *f);
+    if (f == NULL)
+        return sim_diag_fail(d, SIM_ENOMEM, "flow %s: out of memory", name);
+    snprintf(f->name, sizeof f->name, "%s", name);
+    struct traffic_flow_config fc;
+    memset(&fc, 0, sizeof fc);
+    fc.name = name;
+    fc.src = src;
+    fc.dst = dst;
+    fc.frame_len = frame_len;
+    fc.rate_bps = cfg->rate_bps;
+    if (cfg->proto == VSTACK_PROTO_TCP) {
+        fc.count = cfg->count * cfg->size;
+        rc = traffic_tcp_create(w->traffic, &fc, &f->flow, d);
+    } else {
+        fc.count = cfg->count;
+        rc = traffic_dgram_create(w->traffic, &fc, &f->flow, d);
+    }
+    if (rc != 0)
+        goto fail_create;
+    rc = traffic_flow_start(f->flow);
+    if (rc != 0) {
+        sim_diag_fail(d, rc, "flow %s: cannot start", name);
+        goto fail_start;
+    }
+    rc = vs__push((void ***)&w->flows, &w->n_flows, f);
+    if (rc != 0) {
+        sim_diag_fail(d, rc, "flow %s: out of memory", name);
+        goto fail_start;
+    }
+    return 0;
+fail_start:
+    traffic_flow_destroy(f->flow);
+fail_create:
+    sim_free(f);
+    return rc;
+}
+
+int
+vstack_flow_stop(struct vstack_world *w, const char *name, struct sim_diag *d)
+{
+    struct vs_flow *f = vs__flow(w, name);
+    if (f == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "flow stop %s: no such flow", name ? name : "(null)");
+    traffic_flow_stop(f->flow);
+    return 0;
+}
+
+int
+vstack_flow_stats(const struct vstack_world *w, const char *name, struct traffic_flow_stats *out,
+                  struct sim_diag *d)
+{
+    struct vs_flow *f = vs__flow(w, name);
+    if (f == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "flow %s: no such flow", name ? name : "(null)");
+    traffic_flow_stats(f->flow, out);
+    return 0;
+}
