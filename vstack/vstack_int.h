@@ -122,7 +122,7 @@ struct vs_filter_req {
 
 /* One OID request issued by the virtualization stack (heap-allocated per request: control
  * plane only). The buffer is the request's own; `done` runs once with the final status. */
-#define VS_REQ_BUF 512u
+#define VS_REQ_BUF 4096u
 struct vs_req;
 typedef void (*vs_req_done)(struct vs_req *r, ndis_status_t status);
 struct vs_req {

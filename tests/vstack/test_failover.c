@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* test_failover.c — one host, one VM with a UDP flow and a TCP-like flow to an external peer:
+ * starts on synthetic; attach-vf shows ALLOCATE_VF, CREATE_VPORT, MOVE_FILTER in order and
+ * the data path becomes vf after the offer delay; graceful detach under load loses nothing
+ * (DELETE_VPORT, RESET_VF, FREE_VF in order); surprise removal loses at most what was in the
+ * VF's rings and says so. */
+#include "vs_test.h"
+
+#define RATE_UDP UINT64_C(200000000) /* 200 Mb/s */
+#define RATE_TCP UINT64_C(300000000)
+
+static bool
+seq_in_order(const uint32_t *seq, size_t n, const ndis_oid_t *want, size_t nw)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n && j < nw; i++)
+        if (seq[i] == want[j])
+            j++;
+    return j == nw;
+}
+
+static struct vstack_world *
+up_on_vf(struct vstack_mark *m)
+{
+    struct vstack_world *w = vs_world(1, 4, 1);
+    vs_run(w, SIM_MSEC(300)); /* NIC switch created (100 ms VF enable), filters set */
+    vs_flow(w, "u1", "vm1", "ext1", VSTACK_PROTO_UDP, RATE_UDP);
+    vs_flow(w, "t1", "vm1", "ext1", VSTACK_PROTO_TCP, RATE_TCP);
+    vs_run(w, SIM_MSEC(500));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_SYNTHETIC, "a VM starts on synthetic");
+    vstack_mark_now(w, m);
+    ok_or_die(vstack_vf_attach(w, "vm1", "h1.pf0.vf0", D), "attach");
+    return w;
+}
+
+Test(vstack_failover, attach_sequence_and_datapath_after_offer_delay)
+{
+    struct vstack_mark m;
+    struct vstack_world *w = up_on_vf(&m);
+    vs_run(w, SIM_MSEC(500) + SIM_MSEC(900));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_SYNTHETIC, "still synthetic before the 1 s offer");
+    uint32_t seq[64];
+    size_t n = vstack_oid_sequence(w, "h1.pf0", &m, seq, 64);
+    static const ndis_oid_t want[] = {OID_NIC_SWITCH_ALLOCATE_VF, OID_NIC_SWITCH_CREATE_VPORT,
+                                      OID_RECEIVE_FILTER_MOVE_FILTER};
+    cr_assert(seq_in_order(seq, n, want, 3), "ALLOCATE_VF, CREATE_VPORT, MOVE_FILTER (%zu OIDs)",
+              n);
+    vs_run(w, SIM_MSEC(500) + SIM_MSEC(1500));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF, "on the VF after offer + init + takeover");
+    char vf[32];
+    ok_or_die(vstack_vm_vf(w, "vm1", vf, sizeof vf, D), "vm vf");
+    cr_assert_str_eq(vf, "h1.pf0.vf0");
+    cr_assert_geq(vs_find_event(w, &m, VSTACK_EV_VF_OFFERED, "vm1", "vf", "h1.pf0.vf0"), 0);
+    cr_assert_geq(vs_find_event(w, &m, VSTACK_EV_DATAPATH_SWITCHED, "vm1", "to", "vf"), 0);
+    vs_run(w, SIM_SEC(3));
+    struct traffic_flow_stats u = vs_stats(w, "u1"), t = vs_stats(w, "t1");
+    cr_assert_eq(u.lost, 0, "udp lost %llu", (unsigned long long)u.lost);
+    cr_assert_gt(u.delivered, 1000);
+    cr_assert(t.alive);
+    vs_destroy(w);
+}
+
+Test(vstack_failover, graceful_detach_under_load_loses_nothing)
+{
+    struct vstack_mark m;
+    struct vstack_world *w = up_on_vf(&m);
+    vs_run(w, SIM_SEC(2) + SIM_MSEC(500));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
+    struct vstack_mark m2;
+    vstack_mark_now(w, &m2);
+    ok_or_die(vstack_vf_detach(w, "vm1", VSTACK_DETACH_GRACEFUL, D), "detach");
+    vs_run(w, SIM_SEC(4));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_SYNTHETIC);
+    char vf[32];
+    ok_or_die(vstack_vm_vf(w, "vm1", vf, sizeof vf, D), "vm vf");
+    cr_assert_str_eq(vf, "none");
+    uint32_t seq[64];
+    size_t n = vstack_oid_sequence(w, "h1.pf0", &m2, seq, 64);
+    static const ndis_oid_t want[] = {OID_RECEIVE_FILTER_MOVE_FILTER, OID_NIC_SWITCH_DELETE_VPORT,
+                                      OID_SRIOV_RESET_VF, OID_NIC_SWITCH_FREE_VF};
+    cr_assert(seq_in_order(seq, n, want, 4), "MOVE_FILTER, DELETE_VPORT, RESET_VF, FREE_VF");
+    cr_assert_geq(vs_find_event(w, &m2, VSTACK_EV_VF_REMOVED, "vm1", "kind", "graceful"), 0);
+    struct traffic_flow_stats u = vs_stats(w, "u1"), t = vs_stats(w, "t1");
+    cr_assert_eq(u.lost, 0, "zero datagrams lost (lost %llu)", (unsigned long long)u.lost);
+    cr_assert_gt(u.delivered, 1000);
+    cr_assert(t.alive, "TCP alive");
+    cr_assert_eq(t.retransmissions, 0, "no TCP retransmission");
+    cr_assert_eq(u.unaccounted, 0);
+    vs_destroy(w);
+}
+
+Test(vstack_failover, surprise_removal_loses_at_most_the_rings_with_cause)
+{
+    struct vstack_mark m;
+    struct vstack_world *w = up_on_vf(&m);
+    vs_run(w, SIM_SEC(2) + SIM_MSEC(500));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
+    struct vstack_mark m2;
+    vstack_mark_now(w, &m2);
+    ok_or_die(vstack_fault_surprise_remove(w, "h1.pf0.vf0", D), "surprise");
+    vs_run(w, SIM_SEC(4));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_SYNTHETIC);
+    long i = vs_find_event(w, &m2, VSTACK_EV_VF_REMOVED, "vm1", "kind", "surprise");
+    cr_assert_geq(i, 0);
+    const struct vstack_event *ev[256];
+    size_t n = vstack_events_since(w, &m2, ev, 256);
+    cr_assert_lt((size_t)i, n);
+    const struct vstack_event_field *lost = vstack_event_field(ev[i], "lost");
+    cr_assert_not_null(lost);
+    cr_assert(lost->has_num);
+    struct traffic_flow_stats u = vs_stats(w, "u1"), t = vs_stats(w, "t1");
+    /* The VF's rings hold at most 256 TX + 256 RX descriptors. */
+    cr_assert_leq(u.lost + t.lost, 512);
+    cr_assert_eq(u.lost, u.dropped[SIM_DROP_SURPRISE_REMOVAL], "every loss has the cause");
+    cr_assert_leq(u.dropped[SIM_DROP_SURPRISE_REMOVAL], (uint64_t)lost->num);
+    cr_assert(t.alive, "TCP survives");
+    uint32_t seq[64];
+    size_t k = vstack_oid_sequence(w, "h1.pf0", &m2, seq, 64);
+    static const ndis_oid_t want[] = {OID_NIC_SWITCH_DELETE_VPORT, OID_SRIOV_RESET_VF,
+                                      OID_NIC_SWITCH_FREE_VF};
+    cr_assert(seq_in_order(seq, k, want, 3));
+    /* The VF is usable again. */
+    ok_or_die(vstack_vf_attach(w, "vm1", "auto", D), "re-attach");
+    vs_run(w, SIM_SEC(7));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
+    vs_destroy(w);
+}
