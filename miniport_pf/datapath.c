@@ -527,6 +527,7 @@ pf__dp_removed(struct pf_adapter *a)
     if (!a->dp_up)
         return;
     sim_timer_stop(&a->dpc);
+    pf__hw_qp_disable(a);
     /* Completions the device posted before it vanished are real: reap them first (the rings
      * are host memory, still readable). What is left never came back. */
     (void)tx_reap(a, a->slots);

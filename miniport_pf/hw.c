@@ -565,8 +565,9 @@ pf__hw_qp_enable(struct pf_adapter *a, uint64_t ring_iova, size_t ring_bytes, st
 void
 pf__hw_qp_disable(struct pf_adapter *a)
 {
-    if (!a->removed)
-        wr32(a, NIC_REG_QP(0) + NIC_QP_CTRL, 0);
+    /* Also after a surprise removal: if the function is really gone the write goes nowhere;
+     * if only PnP said so, the device must stop using rings the driver is emptying. */
+    wr32(a, NIC_REG_QP(0) + NIC_QP_CTRL, 0);
 }
 
 bool

@@ -624,3 +624,26 @@ Test(pf_datapath, pause_waits_for_sends_and_indications)
                  "a frame that arrived while paused is indicated after restart (never lost)");
     down(&t);
 }
+
+/* Surprise removal with sends in flight: each NBL completes once with ADAPTER_REMOVED, each
+ * frame is reported (surprise-removal), nothing reaches the wire afterwards, later sends are
+ * refused by NDIS; halt and teardown leak nothing. */
+Test(pf_datapath, surprise_removal_completes_sends_in_flight)
+{
+    struct topo t;
+    up(&t, false, 0);
+    bind_proto(&t);
+    for (uint64_t id = 1; id <= 5; id++)
+        cr_assert_eq(p_send(&t, id, 0, 80), 0);
+    cr_assert_eq(ndis_miniport_pnp_event(t.mp, NDIS_DEVICE_PNP_EVENT_SURPRISE_REMOVED), 0);
+    for (uint64_t id = 1; id <= 5; id++)
+        cr_assert_eq(P.completions[id], 1);
+    cr_assert_eq(P.completed_ok, 0);
+    t_run_for(&t, SIM_MSEC(2));
+    cr_assert_eq(W.n, 0, "the device stopped using the rings");
+    cr_assert_eq(drops_with(&t, SIM_DROP_SURPRISE_REMOVAL, "pf0 tx"), 5);
+    cr_assert_eq(t.ndrops, 5);
+    cr_assert_eq(pf_adapter_stats(t.pf)->tx_flushed, 5);
+    cr_assert_neq(p_send(&t, 6, 0, 80), 0, "NDIS refuses sends to a removed adapter");
+    down(&t);
+}
