@@ -59,6 +59,8 @@ struct scn_run {
     size_t passed, failed, verdicts_expected;
     bool stop;
     bool capturing;
+    struct sim_timer sentinel; /* fires at the current step target (see step_until) */
+    bool sentinel_fired;
     int error; /* first fatal error (SIM_E*) */
     struct sim_diag error_diag;
 };
@@ -181,6 +183,13 @@ cmp_str(enum scn_op op, const char *a, const char *e)
     return op == SCN_OP_NE ? !eq : eq;
 }
 
+/* "error: REASON", cut to fit: a query the stack could not answer. */
+static void
+act_error(char *act, size_t len, const char *reason)
+{
+    snprintf(act, len, "error: %.*s", (int)(len > 8 ? len - 8 : 0), reason);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Evaluating a condition. Each returns whether it holds now and writes the actual value.
  * ------------------------------------------------------------------------------------------- */
@@ -215,7 +224,7 @@ eval_vm(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
     }
     }
     if (got == NULL) {
-        snprintf(act, len, "error: %s", d.reason[0] ? d.reason : "unknown field");
+        act_error(act, len, d.reason[0] ? d.reason : "unknown field");
         return false;
     }
     snprintf(act, len, "%s", got);
@@ -229,7 +238,7 @@ eval_flow(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
     sim_diag_clear(&d);
     struct traffic_flow_stats st;
     if (vstack_flow_stats(r->w, e->subject, &st, &d) != 0) {
-        snprintf(act, len, "error: %s", d.reason);
+        act_error(act, len, d.reason);
         return false;
     }
     uint64_t u = 0;
@@ -304,7 +313,7 @@ eval_oid(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
     uint64_t count = 0;
     int err = vstack_oid_last(r->w, e->subject, e->oid, &status, &count, &d);
     if (err != 0 && err != SIM_ENOENT) {
-        snprintf(act, len, "error: %s", d.reason);
+        act_error(act, len, d.reason);
         return false;
     }
     if (e->field_id == SCN_OIDF_COUNT) {
@@ -425,7 +434,8 @@ eval_event(struct scn_run *r, const struct scn_expect *e, const struct vstack_ma
     } else {
         char line[EVAL_TEXT_MAX];
         vstack_event_format(last, line, sizeof line);
-        snprintf(act, len, "%zu %s event(s), none matching; last: %s", of_kind, e->field, line);
+        snprintf(act, len, "%zu %s event(s), none matching; last: %.*s", of_kind, e->field,
+                 (int)(len / 2), line);
     }
     return false;
 }
@@ -438,7 +448,7 @@ eval_pci(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
     if (e->field_id == SCN_PCI_ASSIGNED) {
         char buf[VSTACK_NAME_MAX];
         if (vstack_pci_assigned(r->w, e->subject, buf, sizeof buf, &d) != 0) {
-            snprintf(act, len, "error: %s", d.reason);
+            act_error(act, len, d.reason);
             return false;
         }
         snprintf(act, len, "%s", buf);
@@ -472,7 +482,7 @@ eval_pci(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
         err = vstack_pci_field(r->w, e->subject, map[e->field_id], &v, &d);
     }
     if (err != 0) {
-        snprintf(act, len, "error: %s", d.reason[0] ? d.reason : sim_strerror(err));
+        act_error(act, len, d.reason[0] ? d.reason : sim_strerror(err));
         return false;
     }
     if (e->value.type == SCN_T_BOOL) {
@@ -648,6 +658,42 @@ close_deadlines(struct scn_run *r, bool all)
             wait_until_done(r, index);
         verdict(r, index, ok, actual);
     }
+}
+
+static void
+sentinel_cb(struct sim_timer *t)
+{
+    struct scn_run *r = t->data;
+    r->sentinel_fired = true;
+}
+
+/*
+ * Step the world one event at a time up to `target`, re-evaluating every open window after each
+ * event. sim.h has no "peek at the next event time", so a sentinel timer armed at `target` tells
+ * when every event due before it has run. Returns true when a verdict was reached on the way
+ * (the caller plans again: a finished wait-until may make a statement due sooner), false when
+ * the clock reached target (events at target that were scheduled after the sentinel are then
+ * run by the caller's vstack_run_until(target)).
+ */
+static bool
+step_until(struct scn_run *r, sim_time_t target)
+{
+    r->sentinel_fired = false;
+    if (sim_timer_start_at(&r->sentinel, target) != 0)
+        return false; /* no memory for the sentinel: fall back to one run to target */
+    size_t verdicts = r->n_results;
+    bool changed = false;
+    while (!r->stop) {
+        if (vstack_step(r->w) <= 0 || r->sentinel_fired)
+            break;
+        eval_open(r);
+        if (r->n_results != verdicts) {
+            changed = true;
+            break;
+        }
+    }
+    sim_timer_stop(&r->sentinel);
+    return changed || r->stop;
 }
 
 static sim_time_t
@@ -1095,6 +1141,7 @@ scn_run_create(const struct scn_program *prog, const struct scn_run_opts *opts,
         return err;
     }
     vstack_mark_now(r->w, &r->mark);
+    sim_timer_init(vstack_world_sched(r->w), &r->sentinel, sentinel_cb, r);
     *out = r;
     return 0;
 }
@@ -1117,12 +1164,8 @@ scn_run_exec(struct scn_run *r, struct sim_diag *d)
             break; /* every statement ran and every window closed */
         if (until < target)
             target = until;
-        if (r->n_open > 0 && vstack_next_event_time(r->w) <= target) {
-            if (vstack_step(r->w) < 0)
-                break;
-            eval_open(r);
-            continue;
-        }
+        if (r->n_open > 0 && step_until(r, target))
+            continue; /* a verdict changed what comes next: plan again */
         struct sim_diag rd;
         sim_diag_clear(&rd);
         int err = vstack_run_until(r->w, target, &rd);
@@ -1132,6 +1175,7 @@ scn_run_exec(struct scn_run *r, struct sim_diag *d)
                           rd.reason);
             break;
         }
+        eval_open(r); /* after the events at target the sentinel did not see */
         close_deadlines(r, false);
         exec_due(r);
         if (vstack_world_now(r->w) >= until)
@@ -1202,6 +1246,8 @@ scn_run_destroy(struct scn_run *r)
 {
     if (r == NULL)
         return;
+    if (r->w != NULL)
+        sim_timer_stop(&r->sentinel);
     vstack_world_destroy(r->w);
     sim_free(r->results);
     sim_free(r->anchor_end);

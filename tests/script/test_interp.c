@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/* test_interp.c — the scenario interpreter on the real virtualization stack: a window passes at
+ * the exact event that made it true (an instant check one nanosecond earlier fails), wait-until
+ * anchors later statements to the moment it finished (or timed out), fail-fast and --until
+ * leave the rest undecided, refused actions do not stop the run, the same seed gives the same
+ * verdicts, and nothing is leaked. */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "script/interp.h"
+#include "script/script.h"
+
+SIM_ALLOC_TAG_DECLARE(scn_run);
+
+#define TOPO                                                                                       \
+    "host h1\n"                                                                                    \
+    "pf h1.pf0 total_vfs=4\n"                                                                      \
+    "vswitch h1.sw0 uplink=h1.pf0\n"                                                               \
+    "sriov h1.pf0 num_vfs=2\n"                                                                     \
+    "vm vm1 on=h1 switch=h1.sw0\n"                                                                 \
+    "peer ext1 on=h1.sw0\n"
+
+struct outcome {
+    struct scn_result res[32];
+    size_t n, passed, failed, undecided;
+    int err;
+};
+
+static void
+collect(const char *src, uint64_t seed, sim_time_t until, bool fail_fast, struct outcome *o)
+{
+    struct scn_program *p = NULL;
+    struct scn_diags *dg = NULL;
+    int err = scn_program_parse_string("t.scn", src, strlen(src), NULL, &p, &dg);
+    if (err != 0 && dg != NULL)
+        scn_diag_print(stderr, dg, true);
+    scn_diags_destroy(dg);
+    cr_assert_eq(err, 0, "parse: %d", err);
+    struct scn_run_opts opts = {.seed = seed, .until = until, .fail_fast = fail_fast};
+    struct scn_run *r = NULL;
+    struct sim_diag d;
+    sim_diag_clear(&d);
+    cr_assert_eq(scn_run_create(p, &opts, &r, &d), 0, "create: %s", d.reason);
+    memset(o, 0, sizeof *o);
+    o->err = scn_run_exec(r, &d);
+    o->n = scn_run_result_count(r);
+    cr_assert_leq(o->n, 32);
+    for (size_t i = 0; i < o->n; i++)
+        o->res[i] = *scn_run_result(r, i);
+    o->passed = scn_run_passed(r);
+    o->failed = scn_run_failed(r);
+    o->undecided = scn_run_undecided(r);
+    scn_run_destroy(r);
+    scn_program_destroy(p);
+    cr_assert_eq(sim_alloc_live(SIM_TAG(scn_run)), 0, "run allocations leaked");
+}
+
+/* The first verdict on line `line`. */
+static const struct scn_result *
+on_line(const struct outcome *o, unsigned line)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->res[i].stmt->line == line)
+            return &o->res[i];
+    cr_assert_fail("no verdict for line %u", line);
+    return NULL;
+}
+
+Test(scn_interp, window_passes_at_the_exact_event)
+{
+    struct outcome a, b, c;
+    collect(TOPO "0 attach-vf vm1 vf=h1.pf0.vf0\n"
+                 "+0 expect vm1.datapath == vf within=5s\n",
+            1, SIM_TIME_NEVER, false, &a);
+    cr_assert_eq(a.err, 0);
+    const struct scn_result *r = on_line(&a, 8);
+    cr_assert(r->passed, "actual %s", r->actual);
+    cr_assert_gt(r->time_ns, 0);
+    cr_assert_lt(r->time_ns, SIM_SEC(5));
+    cr_assert_str_eq(r->actual, "vf");
+    sim_time_t t = r->time_ns;
+
+    /* An instant check at that time holds; one nanosecond earlier it does not. */
+    char src[1024];
+    snprintf(src, sizeof src,
+             TOPO "0 attach-vf vm1 vf=h1.pf0.vf0\n"
+                  "%" PRId64 "ns expect vm1.datapath == vf\n",
+             t);
+    collect(src, 1, SIM_TIME_NEVER, false, &b);
+    cr_assert(on_line(&b, 8)->passed, "at t: %s", on_line(&b, 8)->actual);
+    snprintf(src, sizeof src,
+             TOPO "0 attach-vf vm1 vf=h1.pf0.vf0\n"
+                  "%" PRId64 "ns expect vm1.datapath == vf\n",
+             t - 1);
+    collect(src, 1, SIM_TIME_NEVER, false, &c);
+    cr_assert_not(on_line(&c, 8)->passed);
+    cr_assert_str_eq(on_line(&c, 8)->actual, "synthetic");
+}
+
+Test(scn_interp, window_fails_at_its_end_with_the_last_value)
+{
+    struct outcome o;
+    collect(TOPO "100ms expect vm1.datapath == vf within=50ms\n", 1, SIM_TIME_NEVER, false, &o);
+    const struct scn_result *r = on_line(&o, 7);
+    cr_assert_not(r->passed);
+    cr_assert_eq(r->time_ns, SIM_MSEC(150));
+    cr_assert_str_eq(r->actual, "synthetic");
+    cr_assert_str_eq(r->expected, "== vf within 0.050000000s");
+    cr_assert_eq(o.failed, 1);
+}
+
+Test(scn_interp, wait_until_anchors_later_statements)
+{
+    struct outcome o;
+    collect(TOPO "0 attach-vf vm1 vf=h1.pf0.vf0\n"
+                 "+0 wait-until vm1.datapath == vf timeout=5s\n"
+                 "+10ms expect vm1.datapath == vf\n",
+            1, SIM_TIME_NEVER, false, &o);
+    const struct scn_result *w = on_line(&o, 8);
+    const struct scn_result *e = on_line(&o, 9);
+    cr_assert(w->passed);
+    cr_assert(e->passed);
+    cr_assert_gt(w->time_ns, 0);
+    cr_assert_eq(e->time_ns, w->time_ns + SIM_MSEC(10));
+}
+
+Test(scn_interp, wait_until_timeout_fails_and_the_run_goes_on)
+{
+    struct outcome o;
+    collect(TOPO "0 wait-until vm1.datapath == vf timeout=200ms\n"
+                 "+0 expect vm1.datapath == synthetic\n",
+            1, SIM_TIME_NEVER, false, &o);
+    cr_assert_eq(o.n, 2);
+    cr_assert_not(on_line(&o, 7)->passed);
+    cr_assert_eq(on_line(&o, 7)->time_ns, SIM_MSEC(200));
+    cr_assert(on_line(&o, 8)->passed);
+    cr_assert_eq(on_line(&o, 8)->time_ns, SIM_MSEC(200));
+}
+
+Test(scn_interp, oid_sequence_since_the_previous_action)
+{
+    struct outcome o;
+    /* At 10 ms: the PF's CREATE_SWITCH (issued at t = 0) has completed by then. */
+    collect(TOPO "10ms attach-vf vm1 vf=h1.pf0.vf0\n"
+                 "+0 expect oid-sequence h1.pf0 OID_NIC_SWITCH_ALLOCATE_VF "
+                 "OID_NIC_SWITCH_CREATE_VPORT within=100ms\n"
+                 "+0 expect oid-sequence h1.pf0 OID_NIC_SWITCH_CREATE_VPORT "
+                 "OID_NIC_SWITCH_ALLOCATE_VF within=100ms\n"
+                 "3s detach-vf vm1\n"
+                 "+0 expect oid-sequence h1.pf0 OID_NIC_SWITCH_ALLOCATE_VF within=1s\n",
+            1, SIM_TIME_NEVER, false, &o);
+    cr_assert(on_line(&o, 8)->passed, "%s", on_line(&o, 8)->actual);
+    cr_assert_not(on_line(&o, 9)->passed, "the order matters");
+    /* After the detach, the ALLOCATE_VF of the attach is no longer "since the previous
+     * statement". */
+    cr_assert_not(on_line(&o, 11)->passed, "%s", on_line(&o, 11)->actual);
+}
+
+Test(scn_interp, fail_fast_and_until_leave_the_rest_undecided)
+{
+    const char *src = TOPO "100ms expect vm1.datapath == vf\n"
+                           "200ms expect vm1.datapath == synthetic\n"
+                           "300ms expect vm1.datapath == synthetic\n";
+    struct outcome o;
+    collect(src, 1, SIM_TIME_NEVER, true, &o);
+    cr_assert_eq(o.n, 1);
+    cr_assert_eq(o.failed, 1);
+    cr_assert_eq(o.undecided, 2);
+    collect(src, 1, SIM_MSEC(250), false, &o);
+    cr_assert_eq(o.n, 2);
+    cr_assert_eq(o.passed, 1);
+    cr_assert_eq(o.undecided, 1);
+    collect(src, 1, SIM_TIME_NEVER, false, &o);
+    cr_assert_eq(o.passed, 2);
+    cr_assert_eq(o.failed, 1);
+    cr_assert_eq(o.undecided, 0);
+}
+
+Test(scn_interp, refused_action_does_not_stop_the_run)
+{
+    struct outcome o;
+    /* vf2 is not enabled (num_vfs=2): the attach is refused; the run goes on. */
+    collect(TOPO "0 attach-vf vm1 vf=h1.pf0.vf3\n"
+                 "1s expect vm1.datapath == synthetic\n"
+                 "+0 expect vm1.vf == none\n",
+            1, SIM_TIME_NEVER, false, &o);
+    cr_assert_eq(o.err, 0);
+    cr_assert_eq(o.passed, 2);
+}
+
+Test(scn_interp, same_seed_same_verdicts)
+{
+    const char *src = TOPO "0 flow start f1 from=vm1 to=ext1 proto=tcp rate=500Mbps\n"
+                           "100ms attach-vf vm1\n"
+                           "+0 expect vm1.datapath == vf within=3s\n"
+                           "2s expect flow f1.delivered > 1000\n";
+    struct outcome a, b;
+    collect(src, 42, SIM_TIME_NEVER, false, &a);
+    collect(src, 42, SIM_TIME_NEVER, false, &b);
+    cr_assert_eq(a.n, b.n);
+    for (size_t i = 0; i < a.n; i++) {
+        cr_assert_eq(a.res[i].time_ns, b.res[i].time_ns);
+        cr_assert_eq(a.res[i].passed, b.res[i].passed);
+        cr_assert_str_eq(a.res[i].actual, b.res[i].actual);
+    }
+    cr_assert_eq(a.failed, 0, "%s", a.n ? a.res[a.n - 1].actual : "");
+}
