@@ -328,6 +328,23 @@ host_next(struct vs_vf *vf)
         return;
     }
     /* Going down (7.3 steps 1-4). */
+    if (vf->removed_event_pending) {
+        if (vf->a != NULL) {
+            (void)sim_timer_start(&vf->host_tm, SIM_USEC(10)); /* guest still letting go */
+            return;
+        }
+        vf->removed_event_pending = false;
+        struct vstack_event *ev = vs__event(w, VSTACK_EV_VF_REMOVED, vm ? vm->name : vf->name);
+        bool graceful = vf->removal == HV_VPCI_REMOVAL_GRACEFUL;
+        vs__event_str(ev, "kind", graceful ? "graceful" : "surprise");
+        vs__event_str(ev, "vf", vf->name);
+        if (vf->detach_started != 0)
+            vs__event_dur(ev, "duration", sim_sched_now(w->sched) - vf->detach_started);
+        if (!graceful) {
+            vs__event_num(ev, "lost", (int64_t)vf->lost_at_removal);
+            vs__event_str(ev, "cause", "surprise-removal");
+        }
+    }
     if (vf->filter_on_vf && vm != NULL && vm->has_filter) {
         struct ndis_receive_filter_move_filter_parameters p;
         memset(&p, 0, sizeof p);
@@ -395,6 +412,9 @@ vs__attach_start(struct vs_vm *vm, struct vs_vf *vf, struct sim_diag *d)
     vf->detach_requested = false;
     vf->serial = w->next_serial++;
     vf->removal = HV_VPCI_REMOVAL_NONE;
+    vf->lost_at_removal = 0;
+    vf->surprise = false;
+    vf->detach_started = 0;
     struct vstack_event *ev = vs__event(w, VSTACK_EV_VF_ASSIGNED, vm->name);
     vs__event_str(ev, "vf", vf->name);
     (void)d;
@@ -524,6 +544,9 @@ guest_timer(struct sim_timer *t)
     case VS_G_WAIT_PAUSED:
         guest_down_continue(vf);
         return;
+    case VS_G_FORCE_DOWN:
+        vs__vf_guest_force_down(vf);
+        return;
     }
 }
 
@@ -577,6 +600,11 @@ guest_down_continue(struct vs_vf *vf)
             (void)sim_timer_start(&vf->guest_tm, SIM_USEC(20));
             return;
         }
+        if (vf->surprise) {
+            struct vf_stats st;
+            vf_adapter_stats(vf->a, &st);
+            vf->lost_at_removal = st.tx_removed + st.rx_removed;
+        }
         (void)vf_adapter_destroy(vf->a);
         vf->a = NULL;
         vf->mp = NULL;
@@ -629,14 +657,13 @@ vpci_guest_removed(void *ctx, struct hv_vpci_dev *dev, enum hv_vpci_removal kind
     vf->eject_pending = false;
     if (kind == HV_VPCI_REMOVAL_SURPRISE)
         vf->surprise = true;
-    vf->lost_at_removal = 0;
-    if (vf->a != NULL && kind != HV_VPCI_REMOVAL_GRACEFUL) {
-        struct vf_stats st;
-        vf_adapter_stats(vf->a, &st);
-        vf->lost_at_removal = st.tx_removed + st.rx_removed;
+    if (vf->a != NULL) {
+        /* Let the fabric's removal reach the VF miniport first (it completes what was in
+         * flight and counts it), then let go of it from the loop. */
+        sim_timer_stop(&vf->guest_tm);
+        vf->gstep = VS_G_FORCE_DOWN;
+        (void)sim_timer_start(&vf->guest_tm, 0);
     }
-    if (vf->a != NULL)
-        vs__vf_guest_force_down(vf); /* surprise: the miniport already completed its frames */
 }
 
 const struct hv_vpci_guest_ops vs__vpci_guest_ops = {
@@ -653,16 +680,7 @@ vs__vpci_host_removed(void *ctx, struct hv_vpci_dev *dev, enum hv_vpci_removal k
     struct vs_vm *vm = vf->vm;
     if (vf->vpci != dev || vm == NULL)
         return;
-    struct vstack_world *w = vf_world(vf);
-    struct vstack_event *ev = vs__event(w, VSTACK_EV_VF_REMOVED, vm->name);
-    vs__event_str(ev, "kind", kind == HV_VPCI_REMOVAL_GRACEFUL ? "graceful" : "surprise");
-    vs__event_str(ev, "vf", vf->name);
-    if (vf->state == VS_VF_DETACHING || vf->detach_started != 0)
-        vs__event_dur(ev, "duration", sim_sched_now(w->sched) - vf->detach_started);
-    if (kind != HV_VPCI_REMOVAL_GRACEFUL) {
-        vs__event_num(ev, "lost", (int64_t)vf->lost_at_removal);
-        vs__event_str(ev, "cause", "surprise-removal");
-    }
+    vf->removed_event_pending = true;
     vf->removal = kind;
     (void)netvsp_port_vf_associate(vm->port, false, 0);
     /* Continue from the loop, not inside hv's callback. */

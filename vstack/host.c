@@ -320,8 +320,11 @@ vs__pf_wire_rx(struct vs_pf *pf, const uint8_t *frame, uint32_t len, uint64_t pa
         return;
     }
     struct vs_vm *vm = len >= 6 ? vs__vm_by_mac(w, frame) : NULL;
-    if (vm != NULL && vm->vf != NULL && vm->vf->pf == pf && vm->vf->filter_on_vf &&
-        vm->port != NULL && netvsp_port_datapath(vm->port) == NVSP_DATAPATH_VF &&
+    struct vs_vf *vf = vm != NULL ? vm->vf : NULL;
+    if (vf != NULL && vf->pf == pf && vf->filter_on_vf && vf->state == VS_VF_OFFERED &&
+        !vf->tearing_down && vm->port != NULL &&
+        netvsp_port_datapath(vm->port) == NVSP_DATAPATH_VF &&
+        pcie_fabric_fn_state(pf->host->fabric, vf->rid) != PCIE_FN_REMOVED &&
         !netvsp_frame_is_synthetic_only(frame, len)) {
         (void)nic_port_rx(pf->nic, frame, len, packet_id);
         return;

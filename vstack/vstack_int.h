@@ -113,6 +113,7 @@ enum vs_guest_step {
     VS_G_NONE = 0,
     VS_G_WAIT_RUNNING, /* restart pended: poll until RUNNING */
     VS_G_WAIT_PAUSED,  /* pause pended: poll until PAUSED */
+    VS_G_FORCE_DOWN,   /* the VF left the guest: let go of it (deferred out of hv's callback) */
 };
 
 struct vs_filter_req {
@@ -166,6 +167,7 @@ struct vs_vf {
     bool detach_requested; /* detach asked while the attach OIDs were running */
     enum hv_vpci_removal removal;
     uint64_t lost_at_removal; /* frames the VF miniport completed as removed (surprise) */
+    bool removed_event_pending; /* log vf-removed once the guest side settled */
     unsigned flr_fault_count; /* remaining FLRs that time out */
 };
 

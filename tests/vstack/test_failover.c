@@ -26,6 +26,7 @@ up_on_vf(struct vstack_mark *m)
     vs_run(w, SIM_MSEC(300)); /* NIC switch created (100 ms VF enable), filters set */
     vs_flow(w, "u1", "vm1", "ext1", VSTACK_PROTO_UDP, RATE_UDP);
     vs_flow(w, "t1", "vm1", "ext1", VSTACK_PROTO_TCP, RATE_TCP);
+    vs_flow(w, "r1", "ext1", "vm1", VSTACK_PROTO_UDP, RATE_UDP); /* RX direction */
     vs_run(w, SIM_MSEC(500));
     cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_SYNTHETIC, "a VM starts on synthetic");
     vstack_mark_now(w, m);
@@ -80,8 +81,11 @@ Test(vstack_failover, graceful_detach_under_load_loses_nothing)
                                       OID_SRIOV_RESET_VF, OID_NIC_SWITCH_FREE_VF};
     cr_assert(seq_in_order(seq, n, want, 4), "MOVE_FILTER, DELETE_VPORT, RESET_VF, FREE_VF");
     cr_assert_geq(vs_find_event(w, &m2, VSTACK_EV_VF_REMOVED, "vm1", "kind", "graceful"), 0);
-    struct traffic_flow_stats u = vs_stats(w, "u1"), t = vs_stats(w, "t1");
+    struct traffic_flow_stats u = vs_stats(w, "u1"), t = vs_stats(w, "t1"), r = vs_stats(w, "r1");
     cr_assert_eq(u.lost, 0, "zero datagrams lost (lost %llu)", (unsigned long long)u.lost);
+    cr_assert_eq(r.lost, 0, "zero datagrams lost towards the VM (lost %llu)",
+                 (unsigned long long)r.lost);
+    cr_assert_gt(r.delivered, 1000);
     cr_assert_gt(u.delivered, 1000);
     cr_assert(t.alive, "TCP alive");
     cr_assert_eq(t.retransmissions, 0, "no TCP retransmission");
@@ -93,7 +97,8 @@ Test(vstack_failover, surprise_removal_loses_at_most_the_rings_with_cause)
 {
     struct vstack_mark m;
     struct vstack_world *w = up_on_vf(&m);
-    vs_run(w, SIM_SEC(2) + SIM_MSEC(500));
+    /* An odd moment, so that frames are in the VF's rings when it vanishes. */
+    vs_run(w, SIM_SEC(2) + SIM_MSEC(500) + 1234);
     cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
     struct vstack_mark m2;
     vstack_mark_now(w, &m2);
@@ -108,11 +113,27 @@ Test(vstack_failover, surprise_removal_loses_at_most_the_rings_with_cause)
     const struct vstack_event_field *lost = vstack_event_field(ev[i], "lost");
     cr_assert_not_null(lost);
     cr_assert(lost->has_num);
-    struct traffic_flow_stats u = vs_stats(w, "u1"), t = vs_stats(w, "t1");
-    /* The VF's rings hold at most 256 TX + 256 RX descriptors. */
-    cr_assert_leq(u.lost + t.lost, 512);
-    cr_assert_eq(u.lost, u.dropped[SIM_DROP_SURPRISE_REMOVAL], "every loss has the cause");
-    cr_assert_leq(u.dropped[SIM_DROP_SURPRISE_REMOVAL], (uint64_t)lost->num);
+    cr_assert_str_eq(vstack_event_field(ev[i], "cause")->text, "surprise-removal");
+    const char *flows[] = {"u1", "t1", "r1"};
+    uint64_t total = 0, sr = 0;
+    for (int f = 0; f < 3; f++) {
+        struct traffic_flow_stats s = vs_stats(w, flows[f]);
+        uint64_t caused = 0;
+        for (int c = 0; c < SIM_DROP_CAUSE_COUNT; c++)
+            caused += s.dropped[c];
+        cr_assert_eq(s.lost, caused, "%s: every loss has its cause", flows[f]);
+        cr_assert_eq(s.unaccounted, 0);
+        total += s.lost + s.ctl_fwd.dropped_total + s.ctl_rev.dropped_total;
+        sr += s.dropped[SIM_DROP_SURPRISE_REMOVAL] + s.ctl_fwd.dropped[SIM_DROP_SURPRISE_REMOVAL] +
+              s.ctl_rev.dropped[SIM_DROP_SURPRISE_REMOVAL];
+    }
+    /* The VF's rings hold at most 256 TX + 256 RX descriptors; every loss is one the VF
+     * miniport counted as in flight at the removal, and nothing else was lost. */
+    cr_assert_leq(total, 512);
+    cr_assert_eq(total, sr, "all losses are surprise-removal losses");
+    cr_assert_eq(sr, (uint64_t)lost->num, "flows lost %llu, the VF reported %lld",
+                 (unsigned long long)sr, (long long)lost->num);
+    struct traffic_flow_stats t = vs_stats(w, "t1");
     cr_assert(t.alive, "TCP survives");
     uint32_t seq[64];
     size_t k = vstack_oid_sequence(w, "h1.pf0", &m2, seq, 64);
@@ -124,4 +145,47 @@ Test(vstack_failover, surprise_removal_loses_at_most_the_rings_with_cause)
     vs_run(w, SIM_SEC(7));
     cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
     vs_destroy(w);
+}
+
+/* Surprise removal at several moments under 2 Gb/s each way: whenever frames sit in the VF's
+ * rings they are lost, and exactly those — the flows' surprise-removal drops equal what the VF
+ * miniport reported in flight, at every moment. At least one moment catches frames. */
+Test(vstack_failover, surprise_removal_loss_equals_the_frames_in_the_rings)
+{
+    uint64_t caught = 0;
+    for (int k = 0; k < 16 && caught == 0; k++) {
+        struct vstack_world *w = vs_world(1, 4, 1);
+        vs_run(w, SIM_MSEC(300));
+        vs_flow(w, "u1", "vm1", "ext1", VSTACK_PROTO_UDP, UINT64_C(2000000000));
+        vs_flow(w, "t1", "vm1", "ext1", VSTACK_PROTO_TCP, RATE_TCP);
+        vs_flow(w, "r1", "ext1", "vm1", VSTACK_PROTO_UDP, UINT64_C(2000000000));
+        vs_run(w, SIM_MSEC(500));
+        ok_or_die(vstack_vf_attach(w, "vm1", "h1.pf0.vf0", D), "attach");
+        vs_run(w, SIM_MSEC(2500) + k * 777);
+        cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
+        struct vstack_mark m;
+        vstack_mark_now(w, &m);
+        ok_or_die(vstack_fault_surprise_remove(w, "h1.pf0.vf0", D), "surprise");
+        vs_run(w, SIM_MSEC(3000));
+        long i = vs_find_event(w, &m, VSTACK_EV_VF_REMOVED, "vm1", "kind", "surprise");
+        cr_assert_geq(i, 0);
+        const struct vstack_event *ev[256];
+        (void)vstack_events_since(w, &m, ev, 256);
+        int64_t lost = vstack_event_field(ev[i], "lost")->num;
+        uint64_t all = 0, sr = 0;
+        const char *flows[] = {"u1", "t1", "r1"};
+        for (int f = 0; f < 3; f++) {
+            struct traffic_flow_stats s = vs_stats(w, flows[f]);
+            all += s.lost + s.ctl_fwd.dropped_total + s.ctl_rev.dropped_total;
+            sr += s.dropped[SIM_DROP_SURPRISE_REMOVAL] +
+                  s.ctl_fwd.dropped[SIM_DROP_SURPRISE_REMOVAL] +
+                  s.ctl_rev.dropped[SIM_DROP_SURPRISE_REMOVAL];
+        }
+        cr_assert_eq(all, sr, "k=%d: every loss is a surprise-removal loss", k);
+        cr_assert_eq(sr, (uint64_t)lost, "k=%d: flows lost %llu, the VF reported %lld", k,
+                     (unsigned long long)sr, (long long)lost);
+        caught += (uint64_t)lost;
+        vs_destroy(w);
+    }
+    cr_assert_gt(caught, 0, "no moment caught a frame in the VF's rings");
 }
