@@ -49,6 +49,14 @@ check same-capture cmp -s "$tmp/a.pcapng" "$tmp/b.pcapng"
 expect failover-global-seed 0 "$sim" --seed 7 run --capture "$tmp/c.pcapng" "$scn/failover.scn"
 check same-stdout-global-seed cmp -s "$tmp/a.out" "$tmp/out"
 
+# --- --trace: the NDIS OID trace and the event log, deterministic too -------------------------
+expect trace 0 "$sim" run -q --seed 7 --trace --capture "$tmp/t.pcapng" "$scn/failover.scn"
+cp "$tmp/out" "$tmp/trace.out"
+check trace-oid grep -q 'h1.pf0 <- .*OID_NIC_SWITCH_ALLOCATE_VF .*-> NDIS_STATUS_SUCCESS' <<<"$out"
+check trace-event grep -q 'datapath-switched vm1 to=vf' <<<"$out"
+expect trace-again 0 "$sim" run -q --seed 7 --trace --capture "$tmp/t.pcapng" "$scn/failover.scn"
+check trace-same cmp -s "$tmp/trace.out" "$tmp/out"
+
 # --- a drawn seed is printed and replays the run ---------------------------------------------
 expect drawn-seed 1 "$sim" run "$data/fails.scn"
 seed=$(head -n 1 "$tmp/out" | sed -n 's/^seed: \([0-9][0-9]*\)$/\1/p')

@@ -23,7 +23,8 @@ SIM_ALLOC_TAG_DECLARE(scn_run);
     "peer ext1 on=h1.sw0\n"
 
 struct outcome {
-    struct scn_result res[32];
+    struct scn_result res[32]; /* res[i].stmt is dangling: the program is gone */
+    unsigned line[32];
     size_t n, passed, failed, undecided;
     int err;
 };
@@ -47,8 +48,11 @@ collect(const char *src, uint64_t seed, sim_time_t until, bool fail_fast, struct
     o->err = scn_run_exec(r, &d);
     o->n = scn_run_result_count(r);
     cr_assert_leq(o->n, 32);
-    for (size_t i = 0; i < o->n; i++)
+    for (size_t i = 0; i < o->n; i++) {
         o->res[i] = *scn_run_result(r, i);
+        o->line[i] = o->res[i].stmt->line;
+        o->res[i].stmt = NULL;
+    }
     o->passed = scn_run_passed(r);
     o->failed = scn_run_failed(r);
     o->undecided = scn_run_undecided(r);
@@ -62,7 +66,7 @@ static const struct scn_result *
 on_line(const struct outcome *o, unsigned line)
 {
     for (size_t i = 0; i < o->n; i++)
-        if (o->res[i].stmt->line == line)
+        if (o->line[i] == line)
             return &o->res[i];
     cr_assert_fail("no verdict for line %u", line);
     return NULL;
