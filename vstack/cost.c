@@ -28,11 +28,13 @@ static const struct vstack_cost_info cost_table[VS_COST_COUNT] = {
                                           SIM_SEC(5),
                                           "guest time to release a VF on eject before it is "
                                           "surprise-removed (value not published: INFERRED)"},
-    [VS_COST_FLR_DURATION] = {"cost.flr_duration", VSTACK_COST_DURATION, SIM_MSEC(100),
-                              "function-level reset (PCIe bound 100 ms; modelled by pcie/, "
-                              "informational here)"},
-    [VS_COST_MAILBOX_LATENCY] = {"cost.mailbox_latency", VSTACK_COST_DURATION, SIM_USEC(10),
-                                 "PF<->VF mailbox round trip (modelled by nic/, informational)"},
+    [VS_COST_FLR_DURATION] = {"cost.flr_duration", VSTACK_COST_DURATION, PCIE_FLR_DURATION_NS,
+                              "function-level reset: pcie/'s PCIE_FLR_DURATION_NS (read-only "
+                              "here; the PCIe bound is 100 ms)"},
+    [VS_COST_MAILBOX_LATENCY] =
+        {"cost.mailbox_latency", VSTACK_COST_DURATION, PCIE_MSIX_LATENCY_NS,
+         "PF<->VF mailbox message to the other side: the mailbox "
+         "raises MSI-X at once, so pcie/'s PCIE_MSIX_LATENCY_NS (read-only here)"},
     [VS_COST_VMBUS_LATENCY] = {"cost.vmbus_latency", VSTACK_COST_DURATION, SIM_USEC(2),
                                "a VMBus signal to the other side (hv HV_VMBUS_SIGNAL_LATENCY_NS)"},
     [VS_COST_VSWITCH_PER_PACKET] = {"cost.vswitch_per_packet", VSTACK_COST_DURATION, 1500,
@@ -116,6 +118,14 @@ vstack_cost_set(struct vstack_world *w, const char *key, int64_t value, struct s
     int i = cost_find(key, d);
     if (i < 0)
         return i;
+    if (i == VS_COST_FLR_DURATION || i == VS_COST_MAILBOX_LATENCY) {
+        if (value == w->cost[i])
+            return 0;
+        return sim_diag_fail(
+            d, SIM_ENOTSUP, "set %s: fixed by the %s model (%s); not settable from a script yet",
+            cost_table[i].key, "pcie",
+            i == VS_COST_FLR_DURATION ? "PCIE_FLR_DURATION_NS" : "NIC_DOORBELL_LATENCY_NS");
+    }
     if (value < 0)
         return sim_diag_fail(d, SIM_ERANGE, "set %s: negative value %lld", cost_table[i].key,
                              (long long)value);
@@ -124,7 +134,7 @@ vstack_cost_set(struct vstack_world *w, const char *key, int64_t value, struct s
          (value < 8 || value > (1 << 20))))
         return sim_diag_fail(d, SIM_ERANGE, "set %s: value %lld out of range", cost_table[i].key,
                              (long long)value);
-    if (i == VS_LIMIT_VF_RING && (value & (value - 1)) != 0)
+    if ((i == VS_LIMIT_VF_RING || i == VS_LIMIT_VMBUS_RING) && (value & (value - 1)) != 0)
         return sim_diag_fail(d, SIM_ERANGE, "set %s: %lld is not a power of two", cost_table[i].key,
                              (long long)value);
     w->cost[i] = value;
