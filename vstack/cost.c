@@ -58,9 +58,9 @@ static const struct vstack_cost_info cost_table[VS_COST_COUNT] = {
     [VS_COST_VF_TAKEOVER_DELAY] = {"cost.vf_takeover_delay", VSTACK_COST_DURATION, SIM_MSEC(100),
                                    "guest NetVSC delay between the VF registering and "
                                    "SWITCH_DATA_PATH(VF) (Linux VF_TAKEOVER_INT = HZ/10)"},
-    [VS_COST_OID_RETRY_DELAY] = {"cost.oid_retry_delay", VSTACK_COST_DURATION, SIM_MSEC(10),
-                                 "the stack retries a failed teardown OID after this long (up to "
-                                 "3 times; INFERRED)"},
+    [VS_COST_OID_RETRY_DELAY] = {"cost.oid_retry_delay", VSTACK_COST_DURATION, SIM_MSEC(100),
+                                 "first retry of a failed teardown OID; doubles per retry, 5 "
+                                 "retries (INFERRED)"},
     [VS_LIMIT_VMBUS_RING] = {"limit.vmbus_ring", VSTACK_COST_COUNT, 512,
                              "VMBus ring size in messages (hv HV_VMBUS_RING_MSGS_DEFAULT)"},
     [VS_LIMIT_VF_RING] = {"limit.vf_ring", VSTACK_COST_COUNT, 256,

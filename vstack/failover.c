@@ -239,11 +239,13 @@ step_done(struct vs_req *r, ndis_status_t st)
             return;
         }
         /* A teardown step failed: retry after a while, a few times. */
-        if (++vf->retries > 3) {
+        if (++vf->retries > VS_OID_RETRIES) {
             oid_failed_stuck(vf, ndis_oid_name(r->req.oid));
             return;
         }
-        (void)sim_timer_start(&vf->host_tm, vf_world(vf)->cost[VS_COST_OID_RETRY_DELAY]);
+        /* Back off: delay, 2 x delay, 4 x delay, ... (a late FLR takes ~1 s to finish). */
+        (void)sim_timer_start(&vf->host_tm,
+                              vf_world(vf)->cost[VS_COST_OID_RETRY_DELAY] << (vf->retries - 1));
         return;
     }
     vf->retries = 0;

@@ -48,6 +48,9 @@ enum vs_cost_id {
     VS_COST_COUNT
 };
 void vs__cost_defaults(int64_t *values);
+/* A failed teardown OID is retried this many times, after cost.oid_retry_delay doubling each
+ * time, before the VF is declared out of service. */
+#define VS_OID_RETRIES 5u
 
 /* ---- event log ---------------------------------------------------------------------------- */
 struct vs_eventlog {
@@ -166,9 +169,9 @@ struct vs_vf {
     sim_time_t detach_started;
     bool detach_requested; /* detach asked while the attach OIDs were running */
     enum hv_vpci_removal removal;
-    uint64_t lost_at_removal; /* frames the VF miniport completed as removed (surprise) */
+    uint64_t lost_at_removal;   /* frames the VF miniport completed as removed (surprise) */
     bool removed_event_pending; /* log vf-removed once the guest side settled */
-    unsigned flr_fault_count; /* remaining FLRs that time out */
+    unsigned flr_fault_count;   /* remaining FLRs that time out */
 };
 
 struct vs_pf {

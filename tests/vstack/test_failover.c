@@ -189,3 +189,68 @@ Test(vstack_failover, surprise_removal_loss_equals_the_frames_in_the_rings)
     }
     cr_assert_gt(caught, 0, "no moment caught a frame in the VF's rings");
 }
+
+/* A guest that does not let go in time: the graceful eject becomes a surprise removal. */
+Test(vstack_failover, graceful_removal_timeout_becomes_surprise)
+{
+    struct vstack_mark m;
+    struct vstack_world *w = up_on_vf(&m);
+    vs_run(w, SIM_SEC(2) + SIM_MSEC(500));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
+    ok_or_die(vstack_cost_set(w, "cost.graceful_removal_timeout", SIM_USEC(10), D), "set");
+    struct vstack_mark m2;
+    vstack_mark_now(w, &m2);
+    ok_or_die(vstack_vf_detach(w, "vm1", VSTACK_DETACH_GRACEFUL, D), "detach");
+    vs_run(w, SIM_SEC(4));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_SYNTHETIC);
+    cr_assert_geq(vs_find_event(w, &m2, VSTACK_EV_VF_REMOVED, "vm1", "kind", "surprise"), 0);
+    cr_assert_lt(vs_find_event(w, &m2, VSTACK_EV_VF_REMOVED, "vm1", "kind", "graceful"), 0);
+    char vf[32];
+    ok_or_die(vstack_vm_vf(w, "vm1", vf, sizeof vf, D), "vf");
+    cr_assert_str_eq(vf, "none");
+    struct traffic_flow_stats t = vs_stats(w, "t1");
+    cr_assert(t.alive);
+    vs_destroy(w);
+}
+
+/* Detach while the offer delay runs: the offer is withdrawn, the guest never sees the VF. */
+Test(vstack_failover, detach_during_offer_delay_revokes_the_offer)
+{
+    struct vstack_mark m;
+    struct vstack_world *w = up_on_vf(&m);
+    vs_run(w, SIM_MSEC(900));
+    ok_or_die(vstack_vf_detach(w, "vm1", VSTACK_DETACH_GRACEFUL, D), "detach");
+    vs_run(w, SIM_SEC(3));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_SYNTHETIC);
+    cr_assert_geq(vs_find_event(w, &m, VSTACK_EV_VF_REVOKED, "vm1", NULL, NULL), 0);
+    cr_assert_lt(vs_find_event(w, &m, VSTACK_EV_VF_ADDED, "vm1", NULL, NULL), 0);
+    cr_assert_geq(vs_find_event(w, &m, VSTACK_EV_VF_FREED, "h1.pf0.vf0", NULL, NULL), 0);
+    struct traffic_flow_stats u = vs_stats(w, "u1");
+    cr_assert_eq(u.lost, 0);
+    vs_destroy(w);
+}
+
+/* The VF's FLR misses its bound once: RESET_VF fails, the stack retries, the VF is freed. */
+Test(vstack_failover, flr_timeout_is_retried)
+{
+    struct vstack_mark m;
+    struct vstack_world *w = up_on_vf(&m);
+    vs_run(w, SIM_SEC(2) + SIM_MSEC(500));
+    ok_or_die(vstack_fault_flr_timeout(w, "h1.pf0.vf0", SIM_TIME_NEVER, 1, D), "flr fault");
+    struct vstack_mark m2;
+    vstack_mark_now(w, &m2);
+    ok_or_die(vstack_vf_detach(w, "vm1", VSTACK_DETACH_GRACEFUL, D), "detach");
+    vs_run(w, SIM_SEC(6));
+    cr_assert_geq(vs_find_event(w, &m2, VSTACK_EV_FLR, "h1.pf0.vf0", "result", "failed"), 0);
+    cr_assert_geq(vs_find_event(w, &m2, VSTACK_EV_FLR, "h1.pf0.vf0", "result", "ok"), 0);
+    cr_assert_geq(vs_find_event(w, &m2, VSTACK_EV_VF_FREED, "h1.pf0.vf0", NULL, NULL), 0);
+    uint64_t count = 0;
+    uint32_t st = 0;
+    ok_or_die(vstack_oid_last(w, "h1.pf0", "OID_SRIOV_RESET_VF", &st, &count, D), "reset");
+    cr_assert_geq(count, 2, "failed (late FLR, then busy while it finishes), then succeeded");
+    cr_assert_eq(st, NDIS_STATUS_SUCCESS);
+    ok_or_die(vstack_vf_attach(w, "vm1", "auto", D), "re-attach");
+    vs_run(w, SIM_SEC(9));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
+    vs_destroy(w);
+}
