@@ -50,6 +50,20 @@ vf_world(const struct vs_vf *vf)
 }
 
 /* ---- the end of a sequence ----------------------------------------------------------------- */
+/* The VM lets go of the VF: its data path is synthetic, its filter is back on the default VPort
+ * and the guest has no VF miniport left. What remains (DELETE_VPORT, RESET_VF, FREE_VF) is the
+ * host's business; the VM may get another VF meanwhile, never this one until it is freed. */
+static void
+vm_let_go(struct vs_vf *vf)
+{
+    struct vs_vm *vm = vf->vm;
+    if (vm == NULL || vm->vf != vf)
+        return;
+    vm->vf = NULL;
+    if (vm->mig == VS_MIG_FAILOVER)
+        vs__migrate_vf_gone(vm);
+}
+
 static void
 release(struct vs_vf *vf)
 {
@@ -62,6 +76,7 @@ release(struct vs_vf *vf)
         vf->vpci = NULL;
     }
     vf->state = vf->index < vf->pf->num_vfs && vf->pf->nic_switch ? VS_VF_FREE : VS_VF_DISABLED;
+    vm_let_go(vf);
     vf->vm = NULL;
     vf->step = VS_H_NONE;
     vf->tearing_down = false;
@@ -71,13 +86,8 @@ release(struct vs_vf *vf)
     vf->surprise = false;
     vf->retries = 0;
     struct vstack_event *ev = vs__event(w, VSTACK_EV_VF_FREED, vf->name);
-    if (vm != NULL) {
+    if (vm != NULL)
         vs__event_str(ev, "vm", vm->name);
-        vm->vf = NULL;
-        /* Let the migration / servicing state machines continue. */
-        if (vm->mig == VS_MIG_FAILOVER)
-            vs__migrate_vf_gone(vm);
-    }
     if (!w->destroying)
         vs__vf_freed(w);
 }
@@ -90,18 +100,13 @@ oid_failed_stuck(struct vs_vf *vf, const char *what)
     vs__event_str(ev, "step", what);
     vs__event_str(ev, "result", "vf-stuck");
     SIM_WARN(vstack, "%s: %s kept failing; the VF is out of service", vf->name, what);
-    struct vs_vm *vm = vf->vm;
     vf->state = VS_VF_STUCK;
-    vf->vm = NULL;
     if (vf->vpci != NULL) {
         hv_vpci_revoke(vf->vpci);
         vf->vpci = NULL;
     }
-    if (vm != NULL) {
-        vm->vf = NULL;
-        if (vm->mig == VS_MIG_FAILOVER)
-            vs__migrate_vf_gone(vm);
-    }
+    vm_let_go(vf);
+    vf->vm = NULL;
 }
 
 /* ---- host OIDs ----------------------------------------------------------------------------- */
@@ -360,6 +365,9 @@ host_next(struct vs_vf *vf)
         return;
     }
     vf->filter_on_vf = false;
+    if (vf->a == NULL && (vf->vpci == NULL || hv_vpci_dev_state(vf->vpci) == HV_VPCI_REMOVED ||
+                          hv_vpci_dev_state(vf->vpci) == HV_VPCI_OFFERING))
+        vm_let_go(vf);
     if (vf->has_vport) {
         if (vf->a != NULL) {
             /* DELETE_VPORT only once the guest's VF miniport is halted (7.3 step 2). */

@@ -774,7 +774,7 @@ vstack_pci_assigned(const struct vstack_world *w, const char *vfname, char *buf,
     struct vs_vf *vf = vs__vf(w, vfname);
     if (vf == NULL)
         return sim_diag_fail(d, SIM_ENOENT, "pci %s: no such VF", vfname ? vfname : "(null)");
-    snprintf(buf, len, "%s", vf->vm ? vf->vm->name : "none");
+    snprintf(buf, len, "%s", vf->vm != NULL && vf->vm->vf == vf ? vf->vm->name : "none");
     return 0;
 }
 

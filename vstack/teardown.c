@@ -98,10 +98,9 @@ vs__pf_teardown(struct vs_pf *pf)
               vs__oid_sync(pf, NDIS_REQUEST_SET_INFORMATION, OID_NIC_SWITCH_FREE_VF, &f,
                            (uint32_t)sizeof f, 0));
         vf->allocated = false;
-        if (vf->vm != NULL) {
+        if (vf->vm != NULL && vf->vm->vf == vf)
             vf->vm->vf = NULL;
-            vf->vm = NULL;
-        }
+        vf->vm = NULL;
     }
     /* 4. DELETE_SWITCH. */
     if (pf->nic_switch) {
@@ -131,7 +130,7 @@ vs__pf_teardown(struct vs_pf *pf)
     for (uint16_t i = 0; i < pf->total_vfs; i++) {
         sim_timer_stop(&pf->vfs[i].host_tm);
         sim_timer_stop(&pf->vfs[i].guest_tm);
-        if (pf->vfs[i].vm != NULL)
+        if (pf->vfs[i].vm != NULL && pf->vfs[i].vm->vf == &pf->vfs[i])
             pf->vfs[i].vm->vf = NULL;
     }
     sim_free(pf->vfs);
