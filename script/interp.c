@@ -61,7 +61,8 @@ struct scn_run {
     bool capturing;
     struct sim_timer sentinel; /* fires at the current step target (see step_until) */
     bool sentinel_fired;
-    int error; /* first fatal error (SIM_E*) */
+    bool acted_at_now; /* an action ran since the world last settled at this time */
+    int error;         /* first fatal error (SIM_E*) */
     struct sim_diag error_diag;
 };
 
@@ -1063,6 +1064,29 @@ start_cond(struct scn_run *r, size_t index, const struct scn_stmt *s)
         r->waiting = true;
 }
 
+/* Run the events due at the current time (those the last actions scheduled with zero delay),
+ * keeping open windows up to date. */
+static void
+settle(struct scn_run *r)
+{
+    sim_time_t now = vstack_world_now(r->w);
+    if (r->n_open > 0) {
+        (void)step_until(r, now); /* evaluates windows after each event */
+        if (r->stop)
+            return;
+    }
+    struct sim_diag d;
+    sim_diag_clear(&d);
+    int err = vstack_run_until(r->w, now, &d);
+    if (err != 0) {
+        r->error = err;
+        sim_diag_fail(&r->error_diag, err, "settling the world at its current time: %s", d.reason);
+        r->stop = true;
+        return;
+    }
+    eval_open(r);
+}
+
 /* Execute every statement due now, in file order, until one blocks (wait-until). */
 static void
 exec_due(struct scn_run *r)
@@ -1072,6 +1096,14 @@ exec_due(struct scn_run *r)
         size_t i = r->next++;
         const struct scn_stmt *s = scn_program_stmt(r->prog, i);
         if (s->verb == SCN_VERB_EXPECT || s->verb == SCN_VERB_WAIT_UNTIL) {
+            /* A check sees the immediate effects of the actions before it at this same time
+             * (events they scheduled with zero delay), as if the world settled at t. */
+            if (r->acted_at_now) {
+                r->acted_at_now = false;
+                settle(r);
+                if (r->stop)
+                    break;
+            }
             start_cond(r, i, s);
             continue;
         }
@@ -1083,6 +1115,7 @@ exec_due(struct scn_run *r)
         }
         if (is_action(s->verb))
             vstack_mark_now(r->w, &r->mark);
+        r->acted_at_now = true;
         struct sim_diag d;
         sim_diag_clear(&d);
         int err = do_action(r, s, &d);
