@@ -11,7 +11,9 @@
  * Semantics (docs/scenario-language.md, "Expectations" and "Running and results"):
  *   - statements run in file order at their resolved times; a statement after a `wait-until`
  *     runs offset_ns after that wait-until finished;
- *   - `expect X` without a window is decided at its time;
+ *   - `expect X` without a window is decided at its time, after the events the actions before
+ *     it at that same time scheduled with zero delay (the world settles first: `fault
+ *     surprise-remove` then `+0 expect event vm1 vf-removed` sees the removal);
  *   - `expect X within=D` (or a time range) is evaluated when it opens and then re-evaluated
  *     after every scheduler event until its window closes: it passes at the first moment it
  *     holds and fails at the window end with the last actual value. Re-evaluation after every

@@ -66,15 +66,19 @@ on_result(void *ctx, const struct scn_result *r)
     struct run_ctx *c = ctx;
     char t[40];
     sim_time_format(r->time_ns, t, sizeof t);
+    /* The condition as written, without its time and the word "expect" (a wait-until keeps
+     * its verb): "flow f1.lost <= 64 within=1s". */
+    const char *text = r->stmt->text;
+    if (strncmp(text, "expect ", 7) == 0)
+        text += 7;
     if (!r->passed) {
-        /* The statement as written, without its time: "expect flow f1.lost <= 64 within=1s". */
         fprintf(stderr, "%s:%u: expect failed: %s (expected %s, actual %s) at t=%s\n", c->file,
-                (unsigned)r->stmt->line, r->stmt->text, r->expected, r->actual, t);
+                (unsigned)r->stmt->line, text, r->expected, r->actual, t);
     }
     if (c->g->json || c->quiet)
         return;
     printf("%s %s:%u: %s (actual %s) at t=%s\n", r->passed ? "ok  " : "FAIL", c->file,
-           (unsigned)r->stmt->line, r->stmt->text, r->actual, t);
+           (unsigned)r->stmt->line, text, r->actual, t);
 }
 
 static int

@@ -69,10 +69,10 @@ check drawn-seed-same-output cmp -s "$tmp/drawn.out" "$tmp/out"
 expect fails 1 "$sim" run --seed 1 "$data/fails.scn"
 check fails-two-lines test "$(grep -c 'expect failed' <<<"$err")" -eq 2
 check fails-format-instant grep -Eq \
-    '^.*fails\.scn:12: expect failed: expect vm1\.datapath == vf \(expected == vf, actual synthetic\) at t=0\.100000000s$' \
+    '^.*fails\.scn:12: expect failed: vm1\.datapath == vf \(expected == vf, actual synthetic\) at t=0\.100000000s$' \
     <<<"$err"
 check fails-format-window grep -Eq \
-    '^.*fails\.scn:13: expect failed: expect vm1\.datapath == vf within=50ms \(expected == vf within 0\.050000000s, actual synthetic\) at t=0\.150000000s$' \
+    '^.*fails\.scn:13: expect failed: vm1\.datapath == vf within=50ms \(expected == vf within 0\.050000000s, actual synthetic\) at t=0\.150000000s$' \
     <<<"$err"
 check fails-closing-line grep -Eq '^scenario .*fails\.scn: 2 passed, 2 failed$' <(tail -n 1 "$tmp/out")
 expect fails-fast 1 "$sim" run --seed 1 --fail-fast "$data/fails.scn"

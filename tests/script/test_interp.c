@@ -211,3 +211,18 @@ Test(scn_interp, same_seed_same_verdicts)
     }
     cr_assert_eq(a.failed, 0, "%s", a.n ? a.res[a.n - 1].actual : "");
 }
+
+Test(scn_interp, an_expectation_sees_zero_delay_effects_of_earlier_actions)
+{
+    struct outcome o;
+    collect(TOPO "100ms attach-vf vm1 vf=h1.pf0.vf0\n"
+                 "2s fault surprise-remove h1.pf0.vf0\n"
+                 "+0 expect event vm1 vf-removed kind=surprise\n"
+                 "+0 expect vm1.datapath == synthetic\n"
+                 "+0 expect event vm1 vf-removed kind=graceful\n",
+            1, SIM_TIME_NEVER, false, &o);
+    cr_assert(on_line(&o, 9)->passed, "%s", on_line(&o, 9)->actual);
+    cr_assert_eq(on_line(&o, 9)->time_ns, SIM_SEC(2));
+    cr_assert(on_line(&o, 10)->passed, "%s", on_line(&o, 10)->actual);
+    cr_assert_not(on_line(&o, 11)->passed, "the filter must match: %s", on_line(&o, 11)->actual);
+}
