@@ -102,6 +102,14 @@ expect missing 66 "$sim" run "$data/does-not-exist.scn"
 expect no-script 64 "$sim" run
 expect bad-until 64 "$sim" run --until soon "$data/fails.scn"
 
+# --- capture options: classic pcap (one file per point), an unwritable file is exit 74 -------
+expect pcap 0 "$sim" run -q --seed 7 --capture-format pcap --capture "$tmp/p.pcap" "$scn/failover.scn"
+check pcap-vf-file test -s "$tmp/p-vm1.vf.pcap"
+check pcap-synthetic-file test -s "$tmp/p-vm1.synthetic.pcap"
+expect capture-unwritable 74 "$sim" run -q --seed 7 --capture "$tmp/no/such/dir/x.pcapng" "$scn/failover.scn"
+check capture-unwritable-reason grep -q 'cannot open' <<<"$err"
+expect bad-capture-format 64 "$sim" run --capture-format pcapx "$scn/failover.scn"
+
 # --- the capture, read back by the real tool --------------------------------------------------
 if command -v tshark >/dev/null; then
     names=$(tshark -r "$tmp/a.pcapng" -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c)
