@@ -1197,6 +1197,11 @@ scn_run_exec(struct scn_run *r, struct sim_diag *d)
             break; /* every statement ran and every window closed */
         if (until < target)
             target = until;
+        /* A raw `oid` statement runs the clock until its completion, so what was due may
+         * already be in the past: it runs now. */
+        sim_time_t now = vstack_world_now(r->w);
+        if (target < now)
+            target = now;
         if (r->n_open > 0 && step_until(r, target))
             continue; /* a verdict changed what comes next: plan again */
         struct sim_diag rd;
