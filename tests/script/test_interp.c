@@ -226,3 +226,34 @@ Test(scn_interp, an_expectation_sees_zero_delay_effects_of_earlier_actions)
     cr_assert(on_line(&o, 10)->passed, "%s", on_line(&o, 10)->actual);
     cr_assert_not(on_line(&o, 11)->passed, "the filter must match: %s", on_line(&o, 11)->actual);
 }
+
+Test(scn_interp, create_out_of_memory_sweep)
+{
+    const char *src = TOPO "1s expect vm1.datapath == synthetic\n";
+    struct scn_program *p = NULL;
+    cr_assert_eq(scn_program_parse_string("t.scn", src, strlen(src), NULL, &p, NULL), 0);
+    long baseline = sim_alloc_live_total();
+    struct scn_run_opts opts = {.seed = 1, .until = SIM_TIME_NEVER};
+    for (long n = 0;; n++) {
+        struct scn_run *r = NULL;
+        struct sim_diag d;
+        sim_diag_clear(&d);
+        sim_alloc_fail_nth(n);
+        int err = scn_run_create(p, &opts, &r, &d);
+        sim_alloc_fail_nth(-1);
+        if (err == 0) {
+            cr_assert_not_null(r);
+            cr_assert_eq(scn_run_exec(r, &d), 0, "%s", d.reason);
+            cr_assert_eq(scn_run_passed(r), 1);
+            scn_run_destroy(r);
+            cr_assert_eq(sim_alloc_live_total(), baseline, "leak after a successful run");
+            cr_assert_gt(n, 0, "the sweep never failed an allocation");
+            break;
+        }
+        cr_assert_eq(err, SIM_ENOMEM, "allocation %ld: %s (%s)", n, sim_err_name(err), d.reason);
+        cr_assert_null(r);
+        cr_assert_eq(sim_alloc_live_total(), baseline, "allocation %ld failed: leak", n);
+        cr_assert_lt(n, 10000);
+    }
+    scn_program_destroy(p);
+}
