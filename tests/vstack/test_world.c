@@ -311,3 +311,61 @@ Test(vstack_world, world_create_out_of_memory_sweep)
     }
     cr_assert_fail("never succeeded");
 }
+
+/* Build the whole topology with the Nth allocation failing, for every N until it succeeds: each
+ * failing step returns an error, and destroying the world leaves nothing behind. */
+static int
+build(struct vstack_world **out)
+{
+    struct vstack_world_config wc;
+    vstack_world_config_init(&wc);
+    int rc = vstack_world_create(&wc, out, NULL);
+    if (rc != 0)
+        return rc;
+    struct vstack_world *w = *out;
+    if ((rc = vstack_host_add(w, "h1", NULL)) != 0)
+        return rc;
+    struct vstack_pf_config pc;
+    vstack_pf_config_init(&pc);
+    pc.total_vfs = 2;
+    if ((rc = vstack_pf_add(w, "h1.pf0", &pc, NULL)) != 0)
+        return rc;
+    struct vstack_switch_config sc;
+    vstack_switch_config_init(&sc);
+    sc.uplink = "h1.pf0";
+    if ((rc = vstack_switch_add(w, "h1.sw0", &sc, NULL)) != 0)
+        return rc;
+    struct vstack_vm_config vc;
+    vstack_vm_config_init(&vc);
+    vc.host = "h1";
+    vc.sw = "h1.sw0";
+    if ((rc = vstack_vm_add(w, "vm1", &vc, NULL)) != 0)
+        return rc;
+    struct vstack_peer_config pe;
+    vstack_peer_config_init(&pe);
+    pe.sw = "h1.sw0";
+    if ((rc = vstack_peer_add(w, "ext1", &pe, NULL)) != 0)
+        return rc;
+    struct vstack_flow_config fc;
+    vstack_flow_config_init(&fc);
+    fc.from = "vm1";
+    fc.to = "ext1";
+    return vstack_flow_start(w, "f1", &fc, NULL);
+}
+
+Test(vstack_world, topology_out_of_memory_sweep)
+{
+    for (long n = 0; n < 5000; n++) {
+        struct vstack_world *w = NULL;
+        sim_alloc_fail_nth(n);
+        int rc = build(&w);
+        sim_alloc_fail_nth(-1);
+        vstack_world_destroy(w);
+        if (sim_alloc_live_total() != 0)
+            sim_alloc_report(stderr);
+        cr_assert_eq(sim_alloc_live_total(), 0, "n=%ld (rc %s) leaked", n, sim_err_name(rc));
+        if (rc == 0)
+            return;
+    }
+    cr_assert_fail("never succeeded");
+}
