@@ -3,7 +3,7 @@
 # setup.sh — install what sriovsim needs on Debian 12, build it, then run the main job or the
 # test suite. Safe to re-run: it installs only what is missing and rebuilds incrementally.
 #
-#   ./setup.sh run     set up, build, run the main job (the default failover scenario)
+#   ./setup.sh run     set up, build, run the main job: the default failover scenario + capture
 #   ./setup.sh test    set up, build, run the whole test suite (ctest)
 #   ./setup.sh build   set up and build only
 #
@@ -50,17 +50,21 @@ configure_and_build() {
 
 run_main_job() {
     local sim="$build_dir/tools/sriovsim"
+    mkdir -p out
     "$sim" --version
-    if "$sim" help 2>/dev/null | grep -q '^  config'; then
-        echo
-        echo "== a PF with 7 VFs (First VF Offset 0x80, VF Stride 2), as lspci sees it =="
-        mkdir -p out
-        "$sim" config --num-vfs 7 --vf-offset 0x80 --vf-stride 2 -o out/config.txt
-        if command -v lspci >/dev/null; then
-            lspci -F out/config.txt 2>/dev/null
-        fi
-        echo "(full dump: out/config.txt; decode it with: lspci -vvv -F out/config.txt)"
+    echo
+    echo "== the default scenario: graceful VF failover under load (scenarios/failover.scn) =="
+    # --seed makes the run replayable: same seed, byte-identical output and capture.
+    "$sim" run --seed 1 --capture out/failover.pcapng scenarios/failover.scn
+    echo
+    echo "Capture: out/failover.pcapng -- one named interface per capture point"
+    echo "  (vm1.synthetic, vm1.vf, h1.sw0.*, h1.pf0, ext1). Open it in Wireshark and add the"
+    echo "  column frame.interface_name, or: tshark -r out/failover.pcapng -T fields \\"
+    echo "    -e frame.number -e frame.interface_name -e frame.packet_id -e frame.comment"
+    if command -v capinfos >/dev/null; then
+        capinfos -T -r -c out/failover.pcapng 2>/dev/null | sed 's/^/  packets: /'
     fi
+    echo "Script reference: docs/scenario-language.md; more scenarios in scenarios/."
 }
 
 case "$mode" in

@@ -32,6 +32,15 @@ netvsc__tap(struct netvsc_adapter *ad, struct cap_point *p, enum cap_dir dir, ui
 }
 
 void
+netvsc__tap_tx(struct netvsc_adapter *ad, struct cap_point *p, uint64_t packet_id,
+               const void *frame, uint32_t len)
+{
+    const char *comment = ad->tx_event_comment;
+    ad->tx_event_comment = NULL;
+    netvsc__tap(ad, p, CAP_DIR_OUT, packet_id, frame, len, comment);
+}
+
+void
 netvsc__deliver(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, uint64_t packet_id)
 {
     if (ad->rx.receive) {
@@ -356,7 +365,7 @@ xmit_synthetic(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, ui
     m.xid = packet_id;
     struct nvsp_msg_rndis_pkt pkt = {0, 0};
     NVSP_PUT(&m, pkt);
-    netvsc__tap(ad, ad->cap_syn, CAP_DIR_OUT, packet_id, frame, len, NULL);
+    netvsc__tap_tx(ad, ad->cap_syn, packet_id, frame, len);
     /* The copy the synthetic path pays in the guest: the frame into a send-buffer section. */
     int err = hv_vmbus_ep_send_copy(ad->ep, &m, frame, len);
     if (err == SIM_ENOSPC)

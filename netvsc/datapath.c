@@ -47,6 +47,12 @@ netvsc__dp_set(struct netvsc_adapter *ad, enum netvsc_dp_state to)
     if (from == to)
         return;
     ad->dp = to;
+    /* TX follows only completed switches: entering ON_VF moves it to the VF, leaving ON_VF
+     * moves it back to synthetic. Mark the first packet on the new path in the capture. */
+    if (to == NETVSC_DP_ON_VF)
+        ad->tx_event_comment = "event=datapath-switch-to-vf";
+    else if (from == NETVSC_DP_ON_VF)
+        ad->tx_event_comment = "event=datapath-switch-to-synthetic";
     SIM_DEBUG(netvsc, "%s: data path %s -> %s", ad->name, netvsc_dp_state_name(from),
               netvsc_dp_state_name(to));
     if (ad->events.datapath)

@@ -49,6 +49,9 @@ struct netvsc_adapter {
     uint64_t switch_xid;    /* outstanding switch request (0: none) */
     uint32_t switch_to;     /* its target */
     bool going_down_wanted; /* a going-down is waiting to be sent (ring was full) */
+    /* Comment for the capture: the first packet sent after a data-path switch is marked with
+     * the event ("event=datapath-switch-to-vf"), so Wireshark shows where the path changed. */
+    const char *tx_event_comment;
     struct sim_timer takeover_timer;
     struct sim_timer retry_timer;
     /* VF binding (protocol edge). */
@@ -72,6 +75,9 @@ struct netvsc_adapter {
 /* adapter.c */
 void netvsc__tap(struct netvsc_adapter *ad, struct cap_point *p, enum cap_dir dir,
                  uint64_t packet_id, const void *frame, uint32_t len, const char *comment);
+/* Tap a transmitted frame, attaching (and consuming) the pending data-path event comment. */
+void netvsc__tap_tx(struct netvsc_adapter *ad, struct cap_point *p, uint64_t packet_id,
+                    const void *frame, uint32_t len);
 void netvsc__deliver(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len,
                      uint64_t packet_id);
 int netvsc__send_ctrl(struct netvsc_adapter *ad, uint16_t type, const void *payload, size_t len,

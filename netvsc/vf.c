@@ -204,7 +204,7 @@ netvsc__vf_xmit(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, u
     nb->data_length = len;
     memcpy(nb->data + NETVSC_VF_BACKFILL, frame, len);
     n->packet_id = packet_id;
-    netvsc__tap(ad, ad->cap_vf, CAP_DIR_OUT, packet_id, frame, len, NULL);
+    netvsc__tap_tx(ad, ad->cap_vf, packet_id, frame, len);
     ad->vf_tx_out++;
     int err = ndis_binding_send(b, n, 0);
     if (err) {

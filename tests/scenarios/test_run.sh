@@ -115,6 +115,11 @@ if command -v tshark >/dev/null; then
     names=$(tshark -r "$tmp/a.pcapng" -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c)
     check tshark-synthetic grep -q ' vm1\.synthetic$' <<<"$names"
     check tshark-vf grep -q ' vm1\.vf$' <<<"$names"
+    # The first packet on each new path carries the data-path switch as a packet comment.
+    events=$(tshark -r "$tmp/a.pcapng" -Y frame.comment -T fields -e frame.interface_name \
+        -e frame.comment 2>/dev/null)
+    check tshark-switch-to-vf grep -q $'^vm1\.vf\tevent=datapath-switch-to-vf$' <<<"$events"
+    check tshark-switch-back grep -q $'^vm1\.synthetic\tevent=datapath-switch-to-synthetic$' <<<"$events"
 else
     echo "tshark not installed: capture read-back skipped"
 fi
