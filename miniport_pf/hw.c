@@ -276,10 +276,10 @@ msix_handler(void *ctx, uint16_t rid, uint16_t vector)
     case NIC_PF_VEC_LINK: /* link change: the VFs learn it on GET_LINK */
         SIM_DEBUG(pf, "%s: link status 0x%08x", a->name, rd32(a, NIC_REG_STATUS));
         break;
-    case NIC_PF_VEC_QP_BASE: /* QP 0 (default VPort): TX completions / received frames */
-        pf__dp_interrupt(a);
-        break;
     default:
+        /* QP q (0: the default VPort; > 0: a VMQ queue): TX completions / received frames. */
+        if (vector >= NIC_PF_VEC_QP_BASE && vector < NIC_PF_VEC_QP_BASE + PF_PF_MAX_QPS)
+            pf__dp_interrupt(a, (uint16_t)(vector - NIC_PF_VEC_QP_BASE));
         break;
     }
 }
@@ -539,59 +539,81 @@ pf__hw_vf_set_power(struct pf_adapter *a, uint16_t vf_id, uint32_t ndis_dstate, 
     return pcie_cfg_write(a->fabric, rid, (uint16_t)(pm + 4), 2, pmcsr);
 }
 
-/* ---- queue pair 0 (the default VPort's) ----------------------------------------------------- */
+/* ---- queue pairs: QP 0 (the default VPort's) and VMQ queues (PF non-default VPorts) ---------- */
 
 int
-pf__hw_qp_enable(struct pf_adapter *a, uint64_t ring_iova, size_t ring_bytes, struct sim_diag *d)
+pf__hw_qp_enable(struct pf_adapter *a, uint16_t index, unsigned slots, uint64_t ring_iova,
+                 size_t ring_bytes, struct sim_diag *d)
 {
-    uint32_t q = NIC_REG_QP(0);
+    if (index >= a->pf_qps)
+        return sim_diag_fail(d, SIM_ERANGE, "pf %s: QP %u beyond the device's %u PF QPs", a->name,
+                             index, a->pf_qps);
+    if (index != 0 && !a->poll_mode) {
+        /* QP q raises MSI-X vector NIC_PF_VEC_QP_BASE + q (QP 0's is connected at start). */
+        uint16_t vec = (uint16_t)(NIC_PF_VEC_QP_BASE + index);
+        int err = pcie_msix_connect(a->fabric, a->rid, vec, msix_handler, a);
+        if (err == 0)
+            err = pcie_msix_mask(a->fabric, a->rid, vec, false);
+        if (err != 0)
+            return sim_diag_fail(d, err, "pf %s: cannot connect MSI-X vector %u of QP %u (%s)",
+                                 a->name, vec, index, sim_strerror(err));
+    }
+    uint32_t q = NIC_REG_QP(index);
     for (unsigned i = 0; i < PF_QP_RINGS; i++) {
         uint64_t iova = ring_iova + i * ring_bytes;
         wr32(a, q + NIC_QP_TX_IOVA_LO + 8 * i, (uint32_t)iova);
         wr32(a, q + NIC_QP_TX_IOVA_HI + 8 * i, (uint32_t)(iova >> 32));
     }
-    wr32(a, q + NIC_QP_SIZE, a->slots);
+    wr32(a, q + NIC_QP_SIZE, slots);
     /* Bench (poll) mode: no data-path interrupt; the owner polls the rings. */
     wr32(a, q + NIC_QP_CTRL, NIC_QP_CTRL_ENABLE | (a->poll_mode ? 0 : NIC_QP_CTRL_IRQ));
     uint32_t st = rd32(a, q + NIC_QP_STATUS);
     if (st == 0xffffffffu)
-        return sim_diag_fail(d, SIM_ENODEV, "pf %s: device vanished while enabling QP 0", a->name);
+        return sim_diag_fail(d, SIM_ENODEV, "pf %s: device vanished while enabling QP %u", a->name,
+                             index);
     if (!(st & NIC_QP_STATUS_ENABLED))
-        return sim_diag_fail(d, SIM_EIO, "pf %s: the device refused QP 0 (%s)", a->name,
+        return sim_diag_fail(d, SIM_EIO, "pf %s: the device refused QP %u (%s)", a->name, index,
                              nic_err_name(st & 0xffffu));
     return 0;
 }
 
 void
-pf__hw_qp_disable(struct pf_adapter *a)
+pf__hw_qp_disable(struct pf_adapter *a, uint16_t index)
 {
+    if (index >= a->pf_qps)
+        return;
     /* Also after a surprise removal: if the function is really gone the write goes nowhere;
      * if only PnP said so, the device must stop using rings the driver is emptying. */
-    wr32(a, NIC_REG_QP(0) + NIC_QP_CTRL, 0);
+    wr32(a, NIC_REG_QP(index) + NIC_QP_CTRL, 0);
+    if (index != 0 && !a->poll_mode) {
+        uint16_t vec = (uint16_t)(NIC_PF_VEC_QP_BASE + index);
+        (void)pcie_msix_mask(a->fabric, a->rid, vec, true);
+        (void)pcie_msix_disconnect(a->fabric, a->rid, vec);
+    }
 }
 
 bool
-pf__hw_tx_doorbell(struct pf_adapter *a)
+pf__hw_tx_doorbell(struct pf_adapter *a, uint16_t index)
 {
-    return pcie_mmio_write(a->fabric, a->rid, NIC_BAR_REGS, NIC_REG_QP(0) + NIC_QP_TX_DOORBELL, 4,
-                           1) == 0;
+    return pcie_mmio_write(a->fabric, a->rid, NIC_BAR_REGS, NIC_REG_QP(index) + NIC_QP_TX_DOORBELL,
+                           4, 1) == 0;
 }
 
 bool
-pf__hw_rxf_doorbell(struct pf_adapter *a)
+pf__hw_rxf_doorbell(struct pf_adapter *a, uint16_t index)
 {
-    return pcie_mmio_write(a->fabric, a->rid, NIC_BAR_REGS, NIC_REG_QP(0) + NIC_QP_RXF_DOORBELL, 4,
-                           1) == 0;
+    return pcie_mmio_write(a->fabric, a->rid, NIC_BAR_REGS, NIC_REG_QP(index) + NIC_QP_RXF_DOORBELL,
+                           4, 1) == 0;
 }
 
 bool
-pf__hw_qp_ack(struct pf_adapter *a)
+pf__hw_qp_ack(struct pf_adapter *a, uint16_t index)
 {
-    uint32_t cause = rd32(a, NIC_REG_QP(0) + NIC_QP_CAUSE);
+    uint32_t cause = rd32(a, NIC_REG_QP(index) + NIC_QP_CAUSE);
     if (cause == 0xffffffffu)
         return false;
     if (cause != 0)
-        wr32(a, NIC_REG_QP(0) + NIC_QP_CAUSE, cause); /* W1C */
+        wr32(a, NIC_REG_QP(index) + NIC_QP_CAUSE, cause); /* W1C */
     return true;
 }
 

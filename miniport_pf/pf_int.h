@@ -54,15 +54,21 @@ enum pf_hw_op {
 #define PF_FLT_VLAN      0x2u
 #define PF_FLT_UNTAGGED  0x4u
 
-/* Data path (default VPort, PF QP 0). */
+/* Data path: the default VPort's queue pair (PF QP 0) and one VMQ queue per PF non-default
+ * VPort (its first PF QP). */
 #define PF_RING_SLOTS_DEFAULT 256u  /* slots per ring of the queue pair (power of two) */
 #define PF_RING_SLOTS_MAX     4096u /* the datasheet's NIC_QP_RING_MAX (checked in hw.c) */
 #define PF_BUF_SIZE           2048u /* one TX or RX buffer: nic_pkt_hdr + up to 2032 bytes */
 #define PF_DPC_BUDGET         64u   /* descriptors per direction per DPC pass */
 #define PF_DMA_IOVA           0x40000000ull /* where the PF maps its DMA memory (own domain) */
-#define PF_QP_RINGS           4             /* TX, TXC, RXF, RX */
+/* A VMQ queue (PF QP q > 0) maps its own DMA memory at PF_DMA_IOVA + q * PF_QP_IOVA_STRIDE
+ * (above any default-queue size: 4096 slots need about 13 MB). */
+#define PF_QP_IOVA_STRIDE 0x10000000ull
+/* VMQ queues are smaller than the default one: a VPort serves one VM (about 0.2 MB each). */
+#define PF_VMQ_RING_SLOTS 64u
+#define PF_VMQ_RX_BUFFERS 32u
+#define PF_QP_RINGS       4 /* TX, TXC, RXF, RX */
 enum { PF_RING_TX = 0, PF_RING_TXC = 1, PF_RING_RXF = 2, PF_RING_RX = 3 };
-
 /* Transmit control block: one descriptor in flight and its own buffer in DMA memory (the
  * frame is copied there: host NBLs are not in the PF's IOMMU domain). Invariant: TCBs
  * [tx_tail, tx_head) are in flight, in the order the device completes them. */
@@ -84,6 +90,36 @@ struct pf_rcb {
 };
 
 struct pf_adapter;
+
+/* One queue pair of the PF in its own DMA memory: QP 0 for the default VPort (a->qp0, from
+ * MiniportInitializeEx to MiniportHaltEx) or a VMQ queue (a->vmq[index], from CREATE_VPORT of
+ * a PF non-default VPort to its DELETE_VPORT). NBLs the queue lends carry the RCB index and
+ * the QP index in MiniportReserved. Invariants: TCBs [tx_tail, tx_head) are in flight; `up`
+ * => the device has the QP enabled; `closing` => the VPort is gone, the queue is disabled and
+ * is freed when its last lent NBL comes back. */
+struct pf_qp {
+    struct pf_adapter *a;
+    uint16_t index;    /* PF QP number on the device */
+    uint32_t vport_id; /* NDIS VPort id it serves (NDIS_DEFAULT_VPORT_ID for QP 0) */
+    bool up, closing;
+    unsigned slots, rx_count;
+    uint64_t dma_iova; /* where its memory is mapped in the PF's domain */
+    void *dma_mem;     /* allocation behind dma_host */
+    uint8_t *dma_host; /* page-aligned */
+    size_t dma_len, ring_bytes;
+    struct sim_ring *ring[PF_QP_RINGS];
+    struct pf_tcb *tcb; /* slots entries */
+    uint32_t tx_head, tx_tail;
+    struct pf_rcb *rcb; /* rx_count entries */
+    unsigned rx_lent;
+    struct ndis_nbl_pool *rx_pool;
+    uint64_t *burst;       /* slots entries: scratch for descriptors being posted */
+    struct sim_timer *dpc; /* QP 0: &a->dpc; a VMQ queue: &own_dpc */
+    struct sim_timer own_dpc;
+    char where_tx[PF_NAME_MAX + 16], where_rx[PF_NAME_MAX + 16];
+    struct pf_qp *next_closing; /* a->vmq_closing list */
+};
+
 struct pf_cmd;
 /* Completion of a device command: err 0 or the device's NIC_ERR_* code (> 0), or a negative
  * SIM_E* (SIM_ETIMEDOUT: watchdog, SIM_ECANCELED: adapter halting / removed). */
@@ -186,21 +222,15 @@ struct pf_adapter {
     bool has_sink;
     struct sim_drop_sink sink;
     char where_tx[PF_NAME_MAX + 8], where_rx[PF_NAME_MAX + 8];
-    bool dp_up;   /* QP enabled, pools ready (MiniportInitializeEx .. MiniportHaltEx) */
-    bool running; /* MiniportRestart .. MiniportPause */
-    bool pausing; /* MiniportPause pended: completes when nothing is in flight */
-    unsigned slots, rx_count;
+    bool dp_up;               /* QP enabled, pools ready (MiniportInitializeEx .. MiniportHaltEx) */
+    bool running;             /* MiniportRestart .. MiniportPause */
+    bool pausing;             /* MiniportPause pended: completes when nothing is in flight */
+    unsigned slots, rx_count; /* the default queue's sizes (pf_config) */
     struct pcie_iommu_domain *dma_dom; /* the PF RID's translation domain */
-    void *dma_mem;                     /* allocation behind dma_host */
-    uint8_t *dma_host;                 /* page-aligned, mapped at PF_DMA_IOVA */
-    size_t dma_len, ring_bytes;
-    struct sim_ring *ring[PF_QP_RINGS];
-    struct pf_tcb *tcb; /* slots entries */
-    uint32_t tx_head, tx_tail;
-    struct pf_rcb *rcb; /* rx_count entries */
-    unsigned rx_lent;
-    struct ndis_nbl_pool *rx_pool;
-    uint64_t *burst; /* slots entries: scratch for descriptors being posted (TX, RX fill) */
+    struct pf_qp qp0;                  /* the default VPort's queue pair */
+    struct pf_qp *vmq[PF_PF_MAX_QPS];  /* VMQ queues by PF QP index (NULL: none) */
+    struct pf_qp *vmq_pending;         /* CREATE_VPORT in flight: allocated, not yet enabled */
+    struct pf_qp *vmq_closing;         /* deleted VPorts' queues waiting for lent NBLs */
     struct sim_timer dpc;
 
     pf_policy_fn policy;
@@ -265,32 +295,51 @@ void pf__mbx_post_invalidation(struct pf_adapter *a, uint16_t vf_id, uint64_t ma
 void pf__mbx_flush(struct pf_adapter *a);
 
 /* ---- tcbrcb.c: TCB / RCB pools and the DMA memory behind them ------------------------------ */
-int pf__pools_create(struct pf_adapter *a, struct sim_diag *d);
-void pf__pools_destroy(struct pf_adapter *a);
-unsigned pf__rcb_post_idle(struct pf_adapter *a);
-struct pf_rcb *pf__rcb_from_iova(struct pf_adapter *a, uint64_t iova);
+/* The PF's IOMMU domain (its RID attached), created with the default queue, destroyed last. */
+int pf__dma_domain_create(struct pf_adapter *a, struct sim_diag *d);
+void pf__dma_domain_destroy(struct pf_adapter *a);
+/* Pools of one queue pair (PF QP `index`, serving `vport_id`): TCBs, RCBs with their NBLs, the
+ * four rings and the buffers in DMA memory mapped in the PF's domain. The domain must exist. */
+int pf__qp_pools_create(struct pf_adapter *a, struct pf_qp *q, uint16_t index, uint32_t vport_id,
+                        unsigned slots, unsigned rx_count, struct sim_diag *d);
+void pf__qp_pools_destroy(struct pf_qp *q);
+/* A VMQ queue for a PF non-default VPort (control path: CREATE_VPORT): allocated with its pools
+ * at the VMQ sizes; freed (pools + struct) by pf__vmq_free. */
+int pf__vmq_alloc(struct pf_adapter *a, uint16_t index, uint32_t vport_id, struct pf_qp **out,
+                  struct sim_diag *d);
+void pf__vmq_free(struct pf_qp *q);
+unsigned pf__rcb_post_idle(struct pf_qp *q);
+struct pf_rcb *pf__rcb_from_iova(struct pf_qp *q, uint64_t iova);
 static inline uint32_t
-pf__tx_inflight(const struct pf_adapter *a)
+pf__tx_inflight(const struct pf_qp *q)
 {
-    return a->tx_head - a->tx_tail;
+    return q->tx_head - q->tx_tail;
 }
 
 /* ---- datapath.c: MiniportSendNetBufferLists, MiniportReturnNetBufferLists, the DPC -------- */
-/* Bring the default VPort's queue pair up (pools, DMA memory, QP enable, RX buffers posted) /
- * down (QP off, everything in flight completed or dropped with `cause`, memory freed). */
+/* Bring the default VPort's queue pair up (domain, pools, QP enable, RX buffers posted) /
+ * down (every queue off, everything in flight completed or dropped with `cause`, memory
+ * freed). */
 int pf__dp_start(struct pf_adapter *a, struct sim_diag *d);
 void pf__dp_stop(struct pf_adapter *a, enum sim_drop_cause cause);
 void pf__send_nbls(void *ctx, struct ndis_nbl *chain, uint32_t port, uint32_t flags);
 void pf__return_nbls(void *ctx, struct ndis_nbl *chain, uint32_t flags);
-/* The QP's MSI-X interrupt (scenario mode): schedules the DPC. */
-void pf__dp_interrupt(struct pf_adapter *a);
-void pf__dpc(struct sim_timer *t);
+/* QP `index`'s MSI-X interrupt (scenario mode): schedules that queue's DPC. */
+void pf__dp_interrupt(struct pf_adapter *a, uint16_t index);
+void pf__dpc(struct sim_timer *t); /* QP 0's DPC timer (a->dpc) */
+void pf__qp_dpc(struct pf_qp *q);  /* any queue's DPC body (a VMQ queue's own timer) */
 /* Surprise removal: complete / drop everything in flight (ADAPTER_REMOVED). */
 void pf__dp_removed(struct pf_adapter *a);
 /* MiniportPause: PENDING while sends or indications are outstanding. */
 ndis_status_t pf__dp_pause(struct pf_adapter *a);
 void pf__drop(struct pf_adapter *a, enum sim_drop_cause cause, bool tx, uint64_t packet_id,
               const void *frame, uint32_t len);
+/* VMQ (CREATE_VPORT of a PF VPort completed on the device): enable the allocated queue, post
+ * its RX buffers; it then serves the VPort. 0 or SIM_E* with the reason in d (q untouched). */
+int pf__vmq_start(struct pf_adapter *a, struct pf_qp *q, struct sim_diag *d);
+/* DELETE_VPORT: disable the VPort's queue, complete what the device finished, drop the rest
+ * with `cause`, free the memory (at once, or when the last lent NBL comes back). */
+void pf__vmq_stop(struct pf_adapter *a, uint32_t vport_id, enum sim_drop_cause cause);
 
 /* ---- hw.c: the only file that touches the device ------------------------------------------ */
 /* Probe: identity, capabilities, SR-IOV capability, MAC. SIM_ENODEV with the reason in d. */
@@ -323,15 +372,16 @@ int pf__hw_vf_rid(struct pf_adapter *a, uint16_t vf_id, uint16_t *rid);
 /* Physical address and size of VF vf_id's BAR bar (SR-IOV VF BAR templates). */
 int pf__hw_vf_bar(struct pf_adapter *a, uint16_t vf_id, unsigned bar, uint64_t *addr,
                   uint64_t *size);
-/* Queue pair 0 (the default VPort's): program the ring IOVAs and enable it (interrupts unless
- * poll mode); disable. Doorbells and interrupt-cause acknowledge return false if the device is
- * gone (all-ones / ENODEV). */
-int pf__hw_qp_enable(struct pf_adapter *a, uint64_t ring_iova, size_t ring_bytes,
-                     struct sim_diag *d);
-void pf__hw_qp_disable(struct pf_adapter *a);
-bool pf__hw_tx_doorbell(struct pf_adapter *a);
-bool pf__hw_rxf_doorbell(struct pf_adapter *a);
-bool pf__hw_qp_ack(struct pf_adapter *a);
+/* PF queue pair `index` (0: the default VPort's; > 0: a VMQ queue): program the ring IOVAs and
+ * size, enable it (interrupts unless poll mode; a VMQ queue's MSI-X vector is connected and
+ * unmasked first); disable (vector disconnected again). Doorbells and interrupt-cause
+ * acknowledge return false if the device is gone (all-ones / ENODEV). */
+int pf__hw_qp_enable(struct pf_adapter *a, uint16_t index, unsigned slots, uint64_t ring_iova,
+                     size_t ring_bytes, struct sim_diag *d);
+void pf__hw_qp_disable(struct pf_adapter *a, uint16_t index);
+bool pf__hw_tx_doorbell(struct pf_adapter *a, uint16_t index);
+bool pf__hw_rxf_doorbell(struct pf_adapter *a, uint16_t index);
+bool pf__hw_qp_ack(struct pf_adapter *a, uint16_t index);
 /* Link state for GET_LINK. */
 void pf__hw_link(struct pf_adapter *a, bool *up, uint32_t *mbps);
 /* Mailbox: pending bitmaps (read and clear VFLR), request words, answer, PF message. */

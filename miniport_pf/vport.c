@@ -2,6 +2,11 @@
 /*
  * vport.c — the VPort OIDs: CREATE_VPORT, DELETE_VPORT, VPORT_PARAMETERS, ENUM_VPORTS.
  *
+ * A PF non-default VPort is a VMQ queue here (§10, §11.2: "with SR-IOV+VMQ, PF non-default
+ * VPorts are used instead of VM queues"): CREATE_VPORT allocates the queue pair of its first
+ * PF QP (control path: rings, TCBs, RCBs, DMA memory) before the device command and enables it
+ * when the device has the VPort; DELETE_VPORT drains, disables and frees it (datapath.c).
+ *
  * Windows counterpart: a PF miniport's VPort handlers ([MS:creating-a-virtual-port],
  * [MS:deleting-a-virtual-port], [MS:setting-the-parameters-of-a-virtual-port];
  * reference/ndis_sriov.md §4.2, §6.2, §11.2).
@@ -22,11 +27,41 @@ pf_qps_find(const struct pf_adapter *a, uint32_t n)
     return -1;
 }
 
+/* The device has a PF VPort whose queue could not be enabled: it is deleted again and the OID
+ * fails with the reason recorded when the enable failed. */
+static void
+create_vport_undone(struct pf_adapter *a, struct pf_cmd *c, int err)
+{
+    if (err != 0)
+        SIM_WARN(pf, "%s: VPort %u left on the device after a failed CREATE_VPORT (%s)", a->name,
+                 c->p[0], pf__hw_err_name(err));
+    pf__oid_complete(a, NDIS_STATUS_RESOURCES);
+}
+
 static void
 create_vport_done(struct pf_adapter *a, struct pf_cmd *c, int err)
 {
     struct ndis_oid_request *req = a->pending;
     uint32_t id = c->p[0];
+    struct pf_qp *vmq = a->vmq_pending;
+    a->vmq_pending = NULL;
+    if (err == 0 && vmq != NULL) {
+        struct sim_diag d;
+        sim_diag_clear(&d);
+        int rc = pf__vmq_start(a, vmq, &d);
+        if (rc != 0) {
+            pf__vmq_free(vmq);
+            pf__refuse(a, req, NDIS_STATUS_RESOURCES, "the VPort's queue pair could not start",
+                       "CREATE_VPORT vport=%u: VMQ queue (PF QP %u) not enabled: %s", id, c->p[3],
+                       d.reason);
+            uint32_t cmd[1] = {id};
+            if (pf__hw_cmd(a, PF_HW_VPORT_DELETE, cmd, 1, create_vport_undone, NULL, 0) != 0)
+                pf__oid_complete(a, NDIS_STATUS_RESOURCES);
+            return;
+        }
+    } else if (vmq != NULL) {
+        pf__vmq_free(vmq);
+    }
     if (err != 0) {
         ndis_status_t st = pf__status_from_hw(err);
         pf__refuse(a, req, st, "the device refused VPORT_CREATE",
@@ -92,6 +127,12 @@ pf__create_vport(struct pf_adapter *a, struct ndis_oid_request *req)
             return pf__refuse(a, req, NDIS_STATUS_RESOURCES, "PF queue pairs exhausted",
                               "CREATE_VPORT vport=%u: no %u free PF queue pairs (of %u)",
                               p->vport_id, p->num_queue_pairs, a->pf_qps);
+        /* VMQ: the VPort's queue (its first PF QP) is allocated now, on the control path. */
+        struct sim_diag d;
+        sim_diag_clear(&d);
+        if (pf__vmq_alloc(a, (uint16_t)first, p->vport_id, &a->vmq_pending, &d) != 0)
+            return pf__refuse(a, req, NDIS_STATUS_RESOURCES, "no memory for the VPort's queue",
+                              "CREATE_VPORT vport=%u: %s", p->vport_id, d.reason);
         cmd[1] = 0xffffu; /* the PF */
         cmd[3] = (uint32_t)first;
         cmd[4] = PF_VPF_TRUSTED |
@@ -131,6 +172,10 @@ pf__create_vport(struct pf_adapter *a, struct ndis_oid_request *req)
         cmd[7] = vf->cur_vlan;
     }
     int err = pf__hw_cmd(a, PF_HW_VPORT_CREATE, cmd, 8, create_vport_done, NULL, 0);
+    if (err != 0) {
+        pf__vmq_free(a->vmq_pending);
+        a->vmq_pending = NULL;
+    }
     if (err != 0)
         return pf__refuse(a, req, NDIS_STATUS_RESOURCES, "device command queue",
                           "CREATE_VPORT vport=%u: cannot queue the device command (%s)",
@@ -152,6 +197,8 @@ delete_vport_done(struct pf_adapter *a, struct pf_cmd *c, int err)
     struct pf_vport *vp = &a->vports[id];
     uint16_t fn = vp->params.attached_function_id;
     if (fn == NDIS_PF_FUNCTION_ID) {
+        /* Its queue: completions reaped, the rest dropped, disabled, memory freed. */
+        pf__vmq_stop(a, id, SIM_DROP_PATH_INACTIVE);
         a->pf_qp_used &= ~(((1u << vp->params.num_queue_pairs) - 1u) << vp->first_qp);
     } else if (fn < a->total_vfs) {
         a->vfs[fn].vport_id = NDIS_INVALID_VPORT_ID;
