@@ -11,11 +11,6 @@
  * CREATE_SWITCH from the registry's default switch configuration (ndis_sriov.md 7.2 step 1),
  * the virtualization stack programming the default VPort with each VM adapter's MAC filter
  * (7.2 step 2), and vmswitch's external port on the PF.
- *
- * Model note (gap, see README): the PF miniport has no default-VPort data path yet, so the
- * frames the NIC switch would indicate on the default VPort are handed to the switch's external
- * port here (vs__pf_wire_rx), and the switch's frames to the wire leave through this host's
- * port model (uplink_send) with the same serialisation and hop latency.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -282,64 +277,45 @@ nic_wire_tx(void *ctx, const void *frame, uint32_t len, uint64_t packet_id, sim_
 
 static const struct nic_wire_ops nic_wire = {.tx = nic_wire_tx};
 
-/* The switch's external port sends a frame to the wire (synthetic path; see the model note). */
-static int
-uplink_send(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id)
-{
-    struct vs_pf *pf = ctx;
-    struct vstack_world *w = pf->host->w;
-    if (!nic_port_is_up(pf->nic))
-        return SIM_EIO; /* reported by the switch as link-down */
-    sim_time_t now = sim_sched_now(w->sched);
-    sim_time_t start = pf->st.busy_until > now ? pf->st.busy_until : now;
-    sim_time_t ser =
-        (sim_time_t)(((uint64_t)(len + NIC_WIRE_OVERHEAD_BYTES) * 8u * UINT64_C(1000000000)) /
-                     (pf->st.rate_bps ? pf->st.rate_bps : 1));
-    pf->st.busy_until = start + ser;
-    cap_tap(pf->st.cap, now, CAP_DIR_OUT, packet_id, CAP_QUEUE_NONE, frame, len);
-    vs__wire_send(&pf->st, frame, len, packet_id, pf->st.busy_until + w->cost[VS_COST_HOP_LATENCY]);
-    return 0;
-}
-
-static const struct netvsp_uplink_ops uplink_ops = {.send = uplink_send};
-
-/* A frame from the wire for this PF's port: the NIC switch's classification. A unicast frame
- * for a VM whose filter sits on its VF's VPort and whose data path was switched to the VF
- * goes to the NIC (VF VPort RX ring); everything else — broadcast, multicast, inbound SYN
- * (Hyper-V's synthetic-only rule), VMs on synthetic — reaches the switch through the default
- * VPort. */
+/* A frame from the wire arrives at this PF's physical port. The NIC switch classifies it: a
+ * frame matching a VM's filter on its VF's VPort goes to the VF's RX ring, everything else to
+ * the default VPort, where the PF miniport indicates it to NetVSP's binding.
+ *
+ * One host rule sits in front of the NIC (ndis_sriov.md 7.2 data-path note; Hyper-V behaviour
+ * seen by Linux/FreeBSD guests): the host delivers a VM's traffic on the synthetic path until
+ * the guest's SWITCH_DATA_PATH(VF) completed, and broadcast, multicast and inbound TCP SYN on
+ * the synthetic path always. So while the VM's filter sits on its VF's VPort (moved before the
+ * offer, 7.2 step 5) but the data path is not (or no longer) the VF — offer delay, guest
+ * bring-up, switch back, a VF being removed — its frames are indicated on the default VPort
+ * (netvsp_switch_uplink_receive with the default VPort id, as the PF would) instead of entering
+ * the VF's VPort. How the real host does this is not documented (INFERRED). */
 void
 vs__pf_wire_rx(struct vs_pf *pf, const uint8_t *frame, uint32_t len, uint64_t packet_id)
 {
     struct vstack_world *w = pf->host->w;
     char where[VSTACK_NAME_MAX + 8];
     cap_tap(pf->st.cap, sim_sched_now(w->sched), CAP_DIR_IN, packet_id, CAP_QUEUE_NONE, frame, len);
-    if (!nic_port_is_up(pf->nic)) {
-        snprintf(where, sizeof where, "%s rx", pf->name);
-        vs__drop(w, SIM_DROP_LINK_DOWN, where, packet_id, frame, len);
-        return;
-    }
     struct vs_vm *vm = len >= 6 ? vs__vm_by_mac(w, frame) : NULL;
-    struct vs_vf *vf = vm != NULL ? vm->vf : NULL;
-    if (vf != NULL && vf->pf == pf && vf->filter_on_vf && vf->state == VS_VF_OFFERED &&
-        !vf->tearing_down && vm->port != NULL &&
-        netvsp_port_datapath(vm->port) == NVSP_DATAPATH_VF &&
-        pcie_fabric_fn_state(pf->host->fabric, vf->rid) != PCIE_FN_REMOVED &&
-        !netvsp_frame_is_synthetic_only(frame, len)) {
-        (void)nic_port_rx(pf->nic, frame, len, packet_id);
-        return;
-    }
     if (vm != NULL && vm->paused) {
         snprintf(where, sizeof where, "%s rx", vm->name);
         vs__drop(w, SIM_DROP_PAUSED, where, packet_id, frame, len);
         return;
     }
-    if (pf->sw == NULL) {
-        snprintf(where, sizeof where, "%s rx", pf->name);
-        vs__drop(w, SIM_DROP_NO_ROUTE, where, packet_id, frame, len);
-        return;
+    struct vs_vf *vf = vm != NULL ? vm->vf : NULL;
+    /* A MOVE_FILTER in flight may already have moved the filter in the NIC. */
+    bool filter_maybe_on_vf =
+        vf != NULL && (vf->filter_on_vf || (vf->pending != NULL && vf->step == VS_H_MOVE_FILTER));
+    if (filter_maybe_on_vf && vf->pf == pf && pf->sw != NULL && nic_port_is_up(pf->nic)) {
+        bool on_vf = vf->state == VS_VF_OFFERED && !vf->tearing_down && vm->port != NULL &&
+                     netvsp_port_datapath(vm->port) == NVSP_DATAPATH_VF &&
+                     pcie_fabric_fn_state(pf->host->fabric, vf->rid) != PCIE_FN_REMOVED;
+        if (!on_vf || netvsp_frame_is_synthetic_only(frame, len)) {
+            (void)netvsp_switch_uplink_receive(pf->sw->sw, frame, len, packet_id,
+                                               NDIS_DEFAULT_VPORT_ID);
+            return;
+        }
     }
-    (void)netvsp_switch_uplink_receive(pf->sw->sw, frame, len, packet_id, 0);
+    (void)nic_port_rx(pf->nic, frame, len, packet_id);
 }
 
 int
@@ -616,8 +592,6 @@ vstack_switch_add(struct vstack_world *w, const char *path, const struct vstack_
         .sched = w->sched,
         .cap = w->cap,
         .drops = &w->sink,
-        .uplink = up ? &uplink_ops : NULL,
-        .uplink_ctx = up,
         .cost_per_frame_ns = w->cost[VS_COST_VSWITCH_PER_PACKET],
         .cost_per_byte_ps = (uint32_t)w->cost[VS_COST_VSWITCH_PER_BYTE_PS],
     };
@@ -626,8 +600,20 @@ vstack_switch_add(struct vstack_world *w, const char *path, const struct vstack_
         sim_free(sw);
         return rc;
     }
+    if (up != NULL) {
+        /* NetVSP's protocol edge binds to the PF miniport: frames to the wire are NBLs on the
+         * default VPort, the PF indicates what the NIC switch gives the default VPort. */
+        rc = netvsp_switch_bind_nic(sw->sw, up->mp, d);
+        if (rc != 0) {
+            netvsp_switch_destroy(sw->sw);
+            sim_free(sw);
+            return rc;
+        }
+    }
     rc = vs__push((void ***)&w->sws, &w->n_sws, sw);
     if (rc != 0) {
+        if (up != NULL)
+            (void)netvsp_switch_unbind_nic(sw->sw, NULL);
         netvsp_switch_destroy(sw->sw);
         sim_free(sw);
         return sim_diag_fail(d, rc, "vswitch %s: out of memory", path);

@@ -62,7 +62,8 @@ static const struct netvsc_event_ops vm_event_ops = {.datapath = vm_datapath,
                                                      .vf_released = vm_vf_released};
 
 /* Host side of SWITCH_DATA_PATH: complete it after the host's handling time (the policy's
- * switch_completion_delay_ns = cost.datapath_switch_delay). */
+ * switch_completion_delay_ns = cost.datapath_switch_delay); from then on the host steers the
+ * VM's unicast by the data path the guest chose (host.c vs__pf_wire_rx). */
 static int
 port_datapath_switch(void *ctx, struct netvsp_port *port, uint32_t datapath)
 {

@@ -363,7 +363,7 @@ const char *vstack_event_kind_name(enum vstack_event_kind k);
 /* SIM_EINVAL if unknown. */
 int vstack_event_kind_parse(const char *name, enum vstack_event_kind *out);
 
-#define VSTACK_EVENT_FIELDS_MAX 6u
+#define VSTACK_EVENT_FIELDS_MAX 8u
 struct vstack_event_field {
     char key[16];
     char text[VSTACK_NAME_MAX]; /* "surprise", "h1.pf0.vf0", "200000000" */

@@ -536,6 +536,13 @@ vstack_world_destroy(struct vstack_world *w)
     w->n_flows = 0;
     for (size_t i = 0; i < w->n_vms; i++)
         sim_timer_stop(&w->vms[i]->mig_tm);
+    /* NetVSP unbinds from the PFs (its NBLs come back first). */
+    for (size_t i = 0; i < w->n_sws; i++) {
+        struct netvsp_switch *sw = w->sws[i]->sw;
+        for (long k = 0; k < 100000 && netvsp_switch_nic_binding(sw) != NULL; k++)
+            if (netvsp_switch_unbind_nic(sw, NULL) != SIM_EBUSY || sim_sched_step(w->sched) == 0)
+                break;
+    }
     for (size_t i = 0; i < w->n_pfs; i++)
         vs__pf_teardown(w->pfs[i]); /* guests release their VFs first; 7.7 order */
     sim_free(w->pfs);
