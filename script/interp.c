@@ -64,6 +64,7 @@ struct scn_run {
     bool acted_at_now; /* an action ran since the world last settled at this time */
     int error;         /* first fatal error (SIM_E*) */
     struct sim_diag error_diag;
+    size_t pending_peak; /* most scheduler events seen pending at once (scn_run_stats) */
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -84,6 +85,15 @@ note(struct scn_run *r, const struct scn_stmt *s, const char *fmt, ...)
     vfprintf(r->opts.log, fmt, ap);
     fprintf(r->opts.log, " at t=%s\n", sim_time_format(vstack_world_now(r->w), t, sizeof t));
     va_end(ap);
+}
+
+/* Sample the scheduler's pending count for scn_run_stats (cheap: a field read). */
+static void
+sample_pending(struct scn_run *r)
+{
+    size_t n = sim_sched_pending(vstack_world_sched(r->w));
+    if (n > r->pending_peak)
+        r->pending_peak = n;
 }
 
 static const char *
@@ -685,6 +695,7 @@ step_until(struct scn_run *r, sim_time_t target)
     size_t verdicts = r->n_results;
     bool changed = false;
     while (!r->stop) {
+        sample_pending(r);
         if (vstack_step(r->w) <= 0 || r->sentinel_fired)
             break;
         eval_open(r);
@@ -1202,6 +1213,7 @@ scn_run_exec(struct scn_run *r, struct sim_diag *d)
         sim_time_t now = vstack_world_now(r->w);
         if (target < now)
             target = now;
+        sample_pending(r);
         if (r->n_open > 0 && step_until(r, target))
             continue; /* a verdict changed what comes next: plan again */
         struct sim_diag rd;
@@ -1277,6 +1289,21 @@ sim_time_t
 scn_run_now(const struct scn_run *r)
 {
     return r != NULL && r->w != NULL ? vstack_world_now(r->w) : 0;
+}
+
+void
+scn_run_stats(const struct scn_run *r, struct scn_run_stats *out)
+{
+    if (out == NULL)
+        return;
+    memset(out, 0, sizeof *out);
+    if (r == NULL || r->w == NULL)
+        return;
+    const struct sim_sched *s = vstack_world_sched(r->w);
+    out->now = vstack_world_now(r->w);
+    out->events_run = sim_sched_events_run(s);
+    out->pending = sim_sched_pending(s);
+    out->pending_peak = r->pending_peak > out->pending ? r->pending_peak : out->pending;
 }
 
 void

@@ -101,6 +101,19 @@ size_t scn_run_undecided(const struct scn_run *r);
 /* Virtual time when the run stopped. */
 sim_time_t scn_run_now(const struct scn_run *r);
 
+/* Scheduler figures for `sriovsim run --stats` (how much work the run was). */
+struct scn_run_stats {
+    sim_time_t now;      /* virtual time reached */
+    uint64_t events_run; /* scheduler events run so far (sim_sched_events_run) */
+    size_t pending;      /* events pending now (sim_sched_pending) */
+    size_t pending_peak; /* most events pending at once, sampled whenever control came back
+                            to the interpreter: after every event while an expectation window
+                            is open, else after each run to the next statement or deadline
+                            (a lower bound of the true peak: sim/ keeps no high-water mark) */
+};
+/* Fill *out (zeroes for a NULL run). */
+void scn_run_stats(const struct scn_run *r, struct scn_run_stats *out);
+
 /* Tear down the world and free the run. NULL is ignored. */
 void scn_run_destroy(struct scn_run *r);
 

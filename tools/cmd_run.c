@@ -9,6 +9,12 @@
  * scenario, results[], summary{}) instead. Same script and seed: byte-identical output and
  * capture.
  *
+ * --stats: after the run, one line on stderr with the virtual time simulated, the wall time,
+ * the scheduler events run, events per wall second, simulated seconds per wall second and the
+ * peak of pending events (sampled by the interpreter); with --json the same figures go into the
+ * document as "stats" (only then: wall time differs from run to run, the default output must
+ * not).
+ *
  * Exit codes: 0 every expectation held, 1 one failed, 64 usage, 65 script errors (nothing run),
  * 66 missing script, 70 internal error, 74 capture or output write error.
  */
@@ -17,6 +23,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
+#include <time.h>
 
 #include "capture/capture.h"
 #include "script/interp.h"
@@ -30,7 +37,48 @@ struct run_ctx {
     const char *file;
     bool quiet;
     bool trace;
+    bool stats;
 };
+
+/* What --stats reports: the interpreter's scheduler figures and the wall time of the run. */
+struct run_stats {
+    struct scn_run_stats sched;
+    double wall_s;
+    double cpu_s; /* this process's CPU time: wall time minus what other processes took */
+    double events_per_s;
+    double sim_s_per_wall_s;
+};
+
+static double
+clock_seconds(clockid_t id)
+{
+    struct timespec ts;
+    if (clock_gettime(id, &ts) != 0)
+        return 0.0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+stats_fill(struct run_stats *st, const struct scn_run *run, double wall_s, double cpu_s)
+{
+    scn_run_stats(run, &st->sched);
+    st->wall_s = wall_s;
+    st->cpu_s = cpu_s;
+    /* A run too short for the clock's resolution reports 0 rates rather than infinity. */
+    st->events_per_s = wall_s > 0.0 ? (double)st->sched.events_run / wall_s : 0.0;
+    st->sim_s_per_wall_s = wall_s > 0.0 ? (double)st->sched.now / 1e9 / wall_s : 0.0;
+}
+
+static void
+stats_print(FILE *out, const char *file, const struct run_stats *st)
+{
+    char t[40];
+    fprintf(out,
+            "stats: %s: virtual %s, wall %.3f s (cpu %.3f s), %" PRIu64 " events, %.0f events/s, "
+            "%.2f simulated s per wall s, peak %zu events pending (sampled)\n",
+            file, sim_time_format(st->sched.now, t, sizeof t), st->wall_s, st->cpu_s,
+            st->sched.events_run, st->events_per_s, st->sim_s_per_wall_s, st->sched.pending_peak);
+}
 
 static void
 usage(FILE *out)
@@ -54,6 +102,9 @@ usage(FILE *out)
         "  --fail-fast              stop at the first failed expectation\n"
         "  -q, --quiet              print only failures and the closing line\n"
         "  --json                   one JSON document on stdout instead of text\n"
+        "  --stats                  after the run, print on stderr the virtual time, wall time,\n"
+        "                           scheduler events, events/s and simulated s per wall s\n"
+        "                           (with --json also as \"stats\" in the document)\n"
         "  -h, --help               this help\n"
         "\n"
         "Exit codes: 0 all expectations held, 1 one failed, 64 usage, 65 script errors\n"
@@ -82,7 +133,8 @@ on_result(void *ctx, const struct scn_result *r)
 }
 
 static int
-write_json(const struct run_ctx *c, uint64_t seed, const struct scn_run *run, sim_time_t end)
+write_json(const struct run_ctx *c, uint64_t seed, const struct scn_run *run, sim_time_t end,
+           const struct run_stats *st)
 {
     json_t *results = json_array();
     for (size_t i = 0; i < scn_run_result_count(run); i++) {
@@ -101,6 +153,18 @@ write_json(const struct run_ctx *c, uint64_t seed, const struct scn_run *run, si
                   (json_int_t)scn_run_failed(run), "undecided", (json_int_t)scn_run_undecided(run));
     if (doc == NULL)
         return CLI_EXIT_SOFTWARE;
+    if (st != NULL) {
+        json_t *js = json_pack("{s:I, s:f, s:f, s:I, s:f, s:f, s:I, s:I}", "virtual_ns",
+                               (json_int_t)st->sched.now, "wall_s", st->wall_s, "cpu_s", st->cpu_s,
+                               "events_run", (json_int_t)st->sched.events_run, "events_per_wall_s",
+                               st->events_per_s, "sim_s_per_wall_s", st->sim_s_per_wall_s,
+                               "pending_peak", (json_int_t)st->sched.pending_peak, "pending_at_end",
+                               (json_int_t)st->sched.pending);
+        if (js == NULL || json_object_set_new(doc, "stats", js) != 0) {
+            json_decref(doc);
+            return CLI_EXIT_SOFTWARE;
+        }
+    }
     int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
     json_decref(doc);
     if (rc != 0 || fputc('\n', stdout) == EOF)
@@ -119,6 +183,7 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         OPT_TRACE,
         OPT_FAIL_FAST,
         OPT_JSON,
+        OPT_STATS,
     };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},
@@ -130,6 +195,7 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
         {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, OPT_JSON},
+        {"stats", no_argument, NULL, OPT_STATS},
         {NULL, 0, NULL, 0},
     };
     struct cli_global gl = *g;
@@ -178,6 +244,9 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
             break;
         case OPT_JSON:
             gl.json = true;
+            break;
+        case OPT_STATS:
+            c.stats = true;
             break;
         default:
             usage(stderr);
@@ -230,9 +299,16 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     sim_diag_clear(&d);
     struct scn_run *run = NULL;
     int code = CLI_EXIT_OK;
+    double wall0 = c.stats ? clock_seconds(CLOCK_MONOTONIC) : 0.0;
+    double cpu0 = c.stats ? clock_seconds(CLOCK_PROCESS_CPUTIME_ID) : 0.0;
     err = scn_run_create(prog, &ropts, &run, &d);
     if (err == 0)
         err = scn_run_exec(run, &d);
+    struct run_stats st;
+    memset(&st, 0, sizeof st);
+    if (c.stats)
+        stats_fill(&st, run, clock_seconds(CLOCK_MONOTONIC) - wall0,
+                   clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0);
     if (err != 0) {
         fprintf(stderr, "%s: run stopped: %s\n", c.file,
                 d.reason[0] != '\0' ? d.reason : sim_strerror(err));
@@ -240,7 +316,7 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     }
     if (run != NULL) {
         if (gl.json) {
-            int jc = write_json(&c, seed, run, scn_run_now(run));
+            int jc = write_json(&c, seed, run, scn_run_now(run), c.stats ? &st : NULL);
             if (code == CLI_EXIT_OK)
                 code = jc;
         } else {
@@ -251,6 +327,8 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
             printf("scenario %s: %zu passed, %zu failed\n", c.file, scn_run_passed(run),
                    scn_run_failed(run));
         }
+        if (c.stats)
+            stats_print(stderr, c.file, &st);
         if (code == CLI_EXIT_OK && scn_run_failed(run) != 0)
             code = CLI_EXIT_FAILED;
         if (code == CLI_EXIT_OK && scn_run_undecided(run) != 0 && ropts.fail_fast)
