@@ -282,3 +282,65 @@ vs__mbx_policy(void *ctx, const struct pf_vf_request *req, struct sim_diag *why)
         vs__event_str(ev, "vm", vm->name);
     return v;
 }
+
+/* ---- the guest's MAC change request ------------------------------------------------------- */
+struct mac_req {
+    struct vstack_world *w;
+    char vm[VSTACK_NAME_MAX];
+    struct vs_pf *pf;
+    uint16_t vf_id;
+    uint8_t mac[6];
+};
+
+static void
+mac_done(void *ctx, struct vf_adapter *a, ndis_status_t status, const struct sim_diag *why)
+{
+    struct mac_req *r = ctx;
+    (void)a;
+    if (!r->w->destroying) {
+        struct vstack_event *ev = vs__event(r->w, VSTACK_EV_MAC_CHANGE, r->vm);
+        char b[32];
+        snprintf(b, sizeof b, "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1], r->mac[2],
+                 r->mac[3], r->mac[4], r->mac[5]);
+        vs__event_str(ev, "mac", b);
+        char s[16];
+        vs__event_str(ev, "status", ndis_status_str(status, s, sizeof s));
+        uint8_t cur[6];
+        bool applied =
+            pf_vf_current_mac(r->pf->pf, r->vf_id, cur) == 0 && memcmp(cur, r->mac, 6) == 0;
+        vs__event_str(ev, "applied", applied ? "true" : "false");
+        if (why != NULL && why->reason[0] != '\0')
+            SIM_INFO(vstack, "%s: MAC change: %s", r->vm, why->reason);
+    }
+    sim_free(r);
+}
+
+int
+vstack_vf_request_mac(struct vstack_world *w, const char *name, const uint8_t mac[6],
+                      struct sim_diag *d)
+{
+    struct vs_vm *vm = vs__vm(w, name);
+    if (vm == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "mac change %s: no such VM", name ? name : "(null)");
+    if (mac == NULL)
+        return sim_diag_fail(d, SIM_EINVAL, "mac change %s: no MAC", name);
+    struct vs_vf *vf = vm->vf;
+    if (vf == NULL || vf->a == NULL || !vf->allocated)
+        return sim_diag_fail(d, SIM_ESTATE, "mac change %s: the VM has no running VF miniport",
+                             name);
+    struct mac_req *r = sim_calloc(SIM_TAG(vstack), 1, sizeof *r);
+    if (r == NULL)
+        return sim_diag_fail(d, SIM_ENOMEM, "mac change %s: out of memory", name);
+    r->w = w;
+    snprintf(r->vm, sizeof r->vm, "%s", vm->name);
+    r->pf = vf->pf;
+    r->vf_id = vf->vf_id;
+    memcpy(r->mac, mac, 6);
+    int rc = vf_adapter_set_mac(vf->a, mac, mac_done, r);
+    if (rc != 0) {
+        sim_free(r);
+        return sim_diag_fail(d, rc, "mac change %s: the VF miniport refused the request (%s)", name,
+                             sim_strerror(rc));
+    }
+    return 0;
+}

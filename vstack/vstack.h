@@ -59,6 +59,9 @@ struct vstack_world_config {
     const char *default_capture_file;
     size_t trace_capacity; /* NDIS trace records kept (ring); 0: 65536 */
     size_t event_capacity; /* event-log records kept; 0: unlimited (grows) */
+    /* If non-NULL, vstack_world_destroy prints the NDIS trace records of the teardown (the PF
+     * teardown order, ndis_sriov.md 7.7) there before freeing the trace. */
+    FILE *teardown_trace;
 };
 void vstack_world_config_init(struct vstack_world_config *c);
 
@@ -200,6 +203,15 @@ struct vstack_policy {
 /* `policy TARGET ...`: target is a switch (all its ports, and ports created later) or a VM. */
 int vstack_policy_set(struct vstack_world *w, const char *target, const struct vstack_policy *p,
                       struct sim_diag *d);
+
+/* The guest asks its VF for a MAC change over the PF<->VF mailbox (what setting the VF
+ * adapter's "Network Address" does): the PF answers through the port policy (`mac-change=`) or
+ * an injected `fault mailbox-refuse`. Asynchronous: the outcome is logged as an event
+ * `mac-change` (subject the VM; fields `mac`, `status` = the NDIS status name the guest saw,
+ * `applied` = whether the device now uses the MAC). SIM_ESTATE if the VM has no running VF
+ * miniport; SIM_EINVAL for a multicast or zero MAC. */
+int vstack_vf_request_mac(struct vstack_world *w, const char *vm, const uint8_t mac[6],
+                          struct sim_diag *d);
 
 /* =============================================================================================
  * Faults.
@@ -351,6 +363,7 @@ int vstack_cost_get(const struct vstack_world *w, const char *key, int64_t *out,
     X(VF_ASSIGNED, "vf-assigned")                                                                  \
     X(VF_FREED, "vf-freed")                                                                        \
     X(VF_QUEUED, "vf-queued")                                                                      \
+    X(MAC_CHANGE, "mac-change")                                                                    \
     X(MARK, "mark")
 
 enum vstack_event_kind {

@@ -301,6 +301,7 @@ struct vstack_world {
     uint32_t next_serial;
     uint64_t queue_seq;
     bool destroying;
+    FILE *teardown_trace;
 };
 
 /* world.c */

@@ -467,6 +467,7 @@ vstack_world_create(const struct vstack_world_config *cfg, struct vstack_world *
     if (w == NULL)
         return sim_diag_fail(d, SIM_ENOMEM, "world: out of memory");
     w->seed = cfg->seed;
+    w->teardown_trace = cfg->teardown_trace;
     w->log.max = cfg->event_capacity;
     w->next_partition_id = 1;
     w->next_serial = 0x1000;
@@ -525,6 +526,7 @@ vstack_world_destroy(struct vstack_world *w)
     if (w == NULL)
         return;
     w->destroying = true;
+    uint64_t trace_mark = ndis_trace_mark(w->trace);
     /* Flows first (their timers reference endpoints), then VMs (VFs taken down, filters
      * cleared), peers, switches, PFs in the documented teardown order, hosts. */
     for (size_t i = 0; i < w->n_flows; i++) {
@@ -574,6 +576,16 @@ vstack_world_destroy(struct vstack_world *w)
     sim_free(w->hosts);
     if (w->cap_session != NULL)
         (void)cap_session_close(w->cap_session, NULL);
+    if (w->teardown_trace != NULL) {
+        char line[512];
+        for (size_t i = 0; i < ndis_trace_count(w->trace); i++) {
+            const struct ndis_trace_record *r = ndis_trace_at(w->trace, i);
+            if (r->seq < trace_mark)
+                continue;
+            (void)ndis_trace_format(r, line, sizeof line);
+            fprintf(w->teardown_trace, "%s\n", line);
+        }
+    }
     traffic_registry_destroy(w->traffic);
     cap_registry_destroy(w->cap);
     ndis_trace_destroy(w->trace);

@@ -149,3 +149,71 @@ Test(vstack_assign, allocate_vf_failure_unwinds_and_vm_stays_synthetic)
     cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
     vs_destroy(w);
 }
+
+/* The PF answers a guest's MAC change by the port policy: applied, refused with a NACK (the
+ * guest sees the failure), or refused silently (the guest believes it, the device disagrees). */
+static void
+mac_case(enum vstack_mailbox_policy pol, const char *status, const char *applied,
+         const char *silent)
+{
+    struct vstack_world *w = vs_world(5, 2, 1);
+    vs_run(w, SIM_MSEC(300));
+    ok_or_die(vstack_vf_attach(w, "vm1", "auto", D), "attach");
+    vs_run(w, SIM_SEC(3));
+    if (pol != VSTACK_MBX_UNSET) {
+        struct vstack_policy p = {.mac_change = pol};
+        ok_or_die(vstack_policy_set(w, "vm1", &p, D), "policy");
+    }
+    struct vstack_mark m;
+    vstack_mark_now(w, &m);
+    static const uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x77, 0x01};
+    ok_or_die(vstack_vf_request_mac(w, "vm1", mac, D), "mac");
+    vs_run(w, SIM_SEC(3) + SIM_MSEC(100));
+    long i = vs_find_event(w, &m, VSTACK_EV_MAC_CHANGE, "vm1", "status", status);
+    cr_assert_geq(i, 0, "mac-change status=%s", status);
+    cr_assert_geq(vs_find_event(w, &m, VSTACK_EV_MAC_CHANGE, "vm1", "applied", applied), 0,
+                  "applied=%s", applied);
+    long r = vs_find_event(w, &m, VSTACK_EV_MAILBOX_REFUSED, "h1.pf0.vf0", "silent",
+                           silent ? silent : "x");
+    if (silent != NULL)
+        cr_assert_geq(r, 0, "mailbox-refused silent=%s", silent);
+    else
+        cr_assert_lt(vs_find_event(w, &m, VSTACK_EV_MAILBOX_REFUSED, NULL, NULL, NULL), 0);
+    vs_destroy(w);
+}
+
+Test(vstack_assign, mac_change_applied_by_default)
+{
+    mac_case(VSTACK_MBX_UNSET, "NDIS_STATUS_SUCCESS", "true", NULL);
+}
+
+Test(vstack_assign, mac_change_refused_with_nack)
+{
+    mac_case(VSTACK_MBX_REFUSE, "NDIS_STATUS_FAILURE", "false", "false");
+}
+
+Test(vstack_assign, mac_change_refused_silently)
+{
+    mac_case(VSTACK_MBX_REFUSE_SILENT, "NDIS_STATUS_SUCCESS", "false", "true");
+}
+
+Test(vstack_assign, mailbox_refuse_fault_counts_down)
+{
+    struct vstack_world *w = vs_world(5, 2, 1);
+    vs_run(w, SIM_MSEC(300));
+    ok_or_die(vstack_vf_attach(w, "vm1", "auto", D), "attach");
+    vs_run(w, SIM_SEC(3));
+    ok_or_die(vstack_fault_mailbox_refuse(w, "h1.pf0.vf0", VSTACK_MBX_MAC, false, 1, D), "fault");
+    struct vstack_mark m;
+    vstack_mark_now(w, &m);
+    static const uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x77, 0x02};
+    ok_or_die(vstack_vf_request_mac(w, "vm1", mac, D), "mac 1");
+    vs_run(w, SIM_SEC(3) + SIM_MSEC(100));
+    cr_assert_geq(vs_find_event(w, &m, VSTACK_EV_MAC_CHANGE, "vm1", "applied", "false"), 0);
+    vstack_mark_now(w, &m);
+    ok_or_die(vstack_vf_request_mac(w, "vm1", mac, D), "mac 2");
+    vs_run(w, SIM_SEC(3) + SIM_MSEC(200));
+    cr_assert_geq(vs_find_event(w, &m, VSTACK_EV_MAC_CHANGE, "vm1", "applied", "true"), 0,
+                  "count=1: the second request goes through");
+    vs_destroy(w);
+}

@@ -369,3 +369,59 @@ Test(vstack_world, topology_out_of_memory_sweep)
     }
     cr_assert_fail("never succeeded");
 }
+
+/* World teardown takes the PF down in the documented order (ndis_sriov.md 7.7): filters
+ * cleared, VPorts deleted, VFs reset and freed, then DELETE_SWITCH. */
+Test(vstack_world, pf_teardown_in_the_documented_order)
+{
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    struct vstack_world_config wc;
+    vstack_world_config_init(&wc);
+    wc.teardown_trace = f;
+    struct vstack_world *w = NULL;
+    ok_or_die(vstack_world_create(&wc, &w, D), "world");
+    ok_or_die(vstack_host_add(w, "h1", D), "host");
+    ok_or_die(vstack_pf_add(w, "h1.pf0", NULL, D), "pf");
+    struct vstack_switch_config sc;
+    vstack_switch_config_init(&sc);
+    sc.uplink = "h1.pf0";
+    ok_or_die(vstack_switch_add(w, "h1.sw0", &sc, D), "sw");
+    struct vstack_vm_config vc;
+    vstack_vm_config_init(&vc);
+    vc.host = "h1";
+    vc.sw = "h1.sw0";
+    vc.vf = "auto";
+    ok_or_die(vstack_vm_add(w, "vm1", &vc, D), "vm1");
+    vc.vf = NULL;
+    ok_or_die(vstack_vm_add(w, "vm2", &vc, D), "vm2");
+    ok_or_die(vstack_sriov_set(w, "h1.pf0", 2, D), "sriov");
+    vs_run(w, SIM_SEC(3));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
+    vs_destroy(w);
+    rewind(f);
+    const char *order[] = {"OID_RECEIVE_FILTER_CLEAR_FILTER", "OID_NIC_SWITCH_DELETE_VPORT",
+                           "OID_SRIOV_RESET_VF", "OID_NIC_SWITCH_FREE_VF",
+                           "OID_NIC_SWITCH_DELETE_SWITCH"};
+    long first[5], last[5];
+    for (int i = 0; i < 5; i++)
+        first[i] = last[i] = -1;
+    char line[600];
+    long n = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strstr(line, "->") == NULL) /* completions only */
+            continue;
+        for (int i = 0; i < 5; i++)
+            if (strstr(line, order[i]) != NULL && strstr(line, "NDIS_STATUS_SUCCESS") != NULL) {
+                if (first[i] < 0)
+                    first[i] = n;
+                last[i] = n;
+            }
+        n++;
+    }
+    fclose(f);
+    for (int i = 0; i < 5; i++)
+        cr_assert_geq(first[i], 0, "%s completed", order[i]);
+    for (int i = 0; i + 1 < 5; i++)
+        cr_assert_lt(last[i], first[i + 1], "every %s before any %s", order[i], order[i + 1]);
+}
