@@ -493,6 +493,38 @@ Test(pf_vmq, allocation_free_per_packet)
     down(&t);
 }
 
+/* Out of memory at every allocation of CREATE_VPORT (the queue is allocated there, on the
+ * control path): the OID fails, nothing leaks, the device has no VPort left; then it works. */
+Test(pf_vmq, create_vport_oom_sweep)
+{
+    struct topo t;
+    up(&t, false);
+    bind_proto(&t);
+    cr_assert_eq(t_create_switch(&t, 0), 0);
+    unsigned vports0 = nic_vport_count(t.nic);
+    long live0 = sim_alloc_live_total();
+    for (long n = 0;; n++) {
+        uint32_t vp = 0;
+        sim_alloc_fail_nth(n);
+        ndis_status_t st =
+            t_create_vport(&t, NDIS_PF_FUNCTION_ID, 1, NDIS_NIC_SWITCH_VPORT_STATE_ACTIVATED, &vp);
+        sim_alloc_fail_nth(-1);
+        if (st == NDIS_STATUS_SUCCESS) {
+            cr_assert_gt(n, 0, "the queue needs memory");
+            cr_assert(qp_status(&t, 1) & NIC_QP_STATUS_ENABLED);
+            cr_assert_eq(t_delete_vport(&t, vp), 0);
+            break;
+        }
+        cr_assert_eq(st, NDIS_STATUS_RESOURCES, "n=%ld: status 0x%08x", n, st);
+        cr_assert_eq(sim_alloc_live_total(), live0, "n=%ld leaked", n);
+        cr_assert_eq(nic_vport_count(t.nic), vports0, "n=%ld: VPort left on the device", n);
+        cr_assert_lt(n, 100);
+    }
+    cr_assert_eq(sim_alloc_live_total(), live0);
+    cr_assert_eq(t_delete_switch(&t), 0);
+    down(&t);
+}
+
 /* Halt with a PF VPort (and its queue) still there: everything is freed. */
 Test(pf_vmq, halt_with_a_vmq_vport_frees_its_queue)
 {
