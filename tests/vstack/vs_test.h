@@ -12,15 +12,6 @@
 #include "traffic/traffic.h"
 #include "vstack/vstack.h"
 
-#define OK(call)                                                                                   \
-    do {                                                                                           \
-        struct sim_diag d_;                                                                        \
-        sim_diag_clear(&d_);                                                                       \
-        int rc_ = (call);                                                                          \
-        struct sim_diag *dp_ = &d_;                                                                \
-        (void)dp_;                                                                                 \
-        cr_assert_eq(rc_, 0, "%s -> %s", #call, sim_err_name(rc_));                                \
-    } while (0)
 #define D (&g_diag)
 static struct sim_diag g_diag;
 
