@@ -525,6 +525,31 @@ Test(pf_vmq, create_vport_oom_sweep)
     down(&t);
 }
 
+/* Surprise removal with sends in flight on the VMQ queue: each completes once
+ * (ADAPTER_REMOVED), each frame reported at the queue's drop point; teardown frees the queue. */
+Test(pf_vmq, surprise_removal_with_sends_on_the_vmq_queue)
+{
+    struct topo t;
+    up(&t, false);
+    bind_proto(&t);
+    cr_assert_eq(t_create_switch(&t, 0), 0);
+    uint32_t vp = vmq_vport(&t, NULL);
+    char where_tx[48];
+    snprintf(where_tx, sizeof where_tx, "pf0.vmq%u tx", vp);
+    for (uint64_t id = 1; id <= 6; id++)
+        cr_assert_eq(p_send(id, id % 2 ? vp : NDIS_DEFAULT_VPORT_ID, 80), 0);
+    cr_assert_eq(ndis_miniport_pnp_event(t.mp, NDIS_DEVICE_PNP_EVENT_SURPRISE_REMOVED), 0);
+    for (uint64_t id = 1; id <= 6; id++)
+        cr_assert_eq(P.completions[id], 1);
+    cr_assert_eq(P.completed_ok, 0);
+    t_run_for(&t, SIM_MSEC(2));
+    cr_assert_eq(W.n, 0);
+    cr_assert_eq(drops_with(&t, SIM_DROP_SURPRISE_REMOVAL, where_tx), 3);
+    cr_assert_eq(drops_with(&t, SIM_DROP_SURPRISE_REMOVAL, "pf0 tx"), 3);
+    cr_assert_eq(t.ndrops, 6);
+    down(&t); /* asserts zero live allocations */
+}
+
 /* Halt with a PF VPort (and its queue) still there: everything is freed. */
 Test(pf_vmq, halt_with_a_vmq_vport_frees_its_queue)
 {
