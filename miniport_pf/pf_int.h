@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pf_int.h — private to miniport_pf: the adapter context (MiniportAdapterContext), the VF,
- * VPort and filter tables, the device-command queue, the default VPort's queue pair (TCB/RCB
+ * VPort and filter tables, the device-command queue, the queue pairs (default VPort + VMQ; TCB/RCB
  * pools, DMA memory) and the functions each file exports to the others (`pf__` prefix). Only
  * hw.c touches the device's registers (MMIO); the rest of the driver talks to it through the
  * pf__hw_* calls and the command opcodes re-exported below as PF_HW_* symbols. The data path
