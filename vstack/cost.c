@@ -65,6 +65,10 @@ static const struct vstack_cost_info cost_table[VS_COST_COUNT] = {
                              "VMBus ring size in messages (hv HV_VMBUS_RING_MSGS_DEFAULT)"},
     [VS_LIMIT_VF_RING] = {"limit.vf_ring", VSTACK_COST_COUNT, 256,
                           "VF descriptor ring slots (miniport_vf VF_RING_SLOTS_DEFAULT)"},
+    [VS_LIMIT_VSWITCH_NBLS] = {"limit.vswitch_nbls", VSTACK_COST_COUNT, 512,
+                               "NBLs of the software switch's own frame copies: more than the PF's "
+                               "TX ring (256), so the external port does not run dry while the "
+                               "PF holds sends (fewer: pool-exhausted drops under overload)"},
     [VS_LIMIT_WIRE_QUEUE] = {"limit.wire_queue", VSTACK_COST_COUNT, 1024,
                              "frames in flight on the wire per station (beyond: ring-full drop)"},
 };
@@ -130,7 +134,8 @@ vstack_cost_set(struct vstack_world *w, const char *key, int64_t value, struct s
         return sim_diag_fail(d, SIM_ERANGE, "set %s: negative value %lld", cost_table[i].key,
                              (long long)value);
     if ((i == VS_COST_LINK_RATE && value == 0) ||
-        ((i == VS_LIMIT_VMBUS_RING || i == VS_LIMIT_VF_RING || i == VS_LIMIT_WIRE_QUEUE) &&
+        ((i == VS_LIMIT_VMBUS_RING || i == VS_LIMIT_VF_RING || i == VS_LIMIT_WIRE_QUEUE ||
+          i == VS_LIMIT_VSWITCH_NBLS) &&
          (value < 8 || value > (1 << 20))))
         return sim_diag_fail(d, SIM_ERANGE, "set %s: value %lld out of range", cost_table[i].key,
                              (long long)value);

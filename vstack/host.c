@@ -594,6 +594,7 @@ vstack_switch_add(struct vstack_world *w, const char *path, const struct vstack_
         .drops = &w->sink,
         .cost_per_frame_ns = w->cost[VS_COST_VSWITCH_PER_PACKET],
         .cost_per_byte_ps = (uint32_t)w->cost[VS_COST_VSWITCH_PER_BYTE_PS],
+        .nbls = (uint32_t)w->cost[VS_LIMIT_VSWITCH_NBLS],
     };
     rc = netvsp_switch_create(&sc, &sw->sw, d);
     if (rc != 0) {

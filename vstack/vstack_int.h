@@ -45,6 +45,7 @@ enum vs_cost_id {
     VS_LIMIT_VMBUS_RING,
     VS_LIMIT_VF_RING,
     VS_LIMIT_WIRE_QUEUE,
+    VS_LIMIT_VSWITCH_NBLS,
     VS_COST_COUNT
 };
 void vs__cost_defaults(int64_t *values);

@@ -254,3 +254,31 @@ Test(vstack_failover, flr_timeout_is_retried)
     cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
     vs_destroy(w);
 }
+
+/* The same at saturation: a TCP-like flow as fast as its window allows and 2 Gb/s of datagrams
+ * each way. The synthetic path cannot carry it all (sends are refused: back-pressure), but the
+ * switch to the VF and back loses nothing. */
+Test(vstack_failover, graceful_failover_at_saturation_loses_nothing)
+{
+    struct vstack_world *w = vs_world(1, 4, 1);
+    vs_run(w, SIM_MSEC(300));
+    vs_flow(w, "u1", "vm1", "ext1", VSTACK_PROTO_UDP, UINT64_C(2000000000));
+    vs_flow(w, "t1", "vm1", "ext1", VSTACK_PROTO_TCP, 0);
+    vs_flow(w, "r1", "ext1", "vm1", VSTACK_PROTO_UDP, UINT64_C(2000000000));
+    vs_run(w, SIM_MSEC(500));
+    ok_or_die(vstack_vf_attach(w, "vm1", "h1.pf0.vf0", D), "attach");
+    vs_run(w, SIM_MSEC(2500));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_VF);
+    ok_or_die(vstack_vf_detach(w, "vm1", VSTACK_DETACH_GRACEFUL, D), "detach");
+    vs_run(w, SIM_MSEC(3500));
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_SYNTHETIC);
+    const char *flows[] = {"u1", "t1", "r1"};
+    for (int f = 0; f < 3; f++) {
+        struct traffic_flow_stats s = vs_stats(w, flows[f]);
+        cr_assert_eq(s.lost, 0, "%s lost %llu", flows[f], (unsigned long long)s.lost);
+        cr_assert_eq(s.unaccounted, 0);
+        cr_assert_gt(s.delivered, 10000);
+    }
+    cr_assert(vs_stats(w, "t1").alive);
+    vs_destroy(w);
+}
