@@ -218,6 +218,19 @@ sim_sched_stop(struct sim_sched *s)
         s->backend->wake(s);
 }
 
+sim_time_t
+sim_sched_next_due(const struct sim_sched *s)
+{
+    sim_time_t now = sim_sched_now(s);
+    /* acquire: pairs with the release in sim_sched_post. */
+    if (atomic_load_explicit(&s->inbox_nonempty, memory_order_acquire))
+        return now;
+    const struct sim_timer *t = sim__heap_top(s);
+    if (t == NULL)
+        return SIM_TIME_NEVER;
+    return t->due > now ? t->due : now;
+}
+
 size_t
 sim_sched_pending(const struct sim_sched *s)
 {

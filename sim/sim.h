@@ -340,6 +340,9 @@ void sim_sched_stop(struct sim_sched *s);
 /* Grow the timer heap to hold at least `n` pending timers, so that a run that never exceeds
  * it allocates nothing. Returns 0 or SIM_ENOMEM (the heap is unchanged). Loop thread only. */
 int sim_sched_reserve(struct sim_sched *s, size_t n);
+/* Due time of the earliest pending event (the current time if work was posted from another
+ * thread and not yet drained); SIM_TIME_NEVER when nothing is pending. Loop thread only. */
+sim_time_t sim_sched_next_due(const struct sim_sched *s);
 /* Number of timers pending. */
 size_t sim_sched_pending(const struct sim_sched *s);
 /* Events run since creation (for "events per second" figures). */

@@ -646,8 +646,7 @@ vstack_step(struct vstack_world *w)
 sim_time_t
 vstack_next_event_time(const struct vstack_world *w)
 {
-    /* sim.h has no "peek" call; report now when something is pending. */
-    return sim_sched_pending(w->sched) > 0 ? sim_sched_now(w->sched) : SIM_TIME_NEVER;
+    return sim_sched_next_due(w->sched);
 }
 
 /* ---- capture ------------------------------------------------------------------------------ */

@@ -454,3 +454,22 @@ Test(sim_sched, reserve_makes_starts_allocation_free)
         sim_timer_stop(&t[i]);
     sim_sched_destroy(s);
 }
+
+Test(sim_sched, next_due_peeks_without_running)
+{
+    struct sim_sched *s = make_virtual();
+    int count = 0;
+    cr_expect_eq(sim_sched_next_due(s), SIM_TIME_NEVER, "nothing pending");
+    sim_sched_call(s, 70, count_call, &count);
+    sim_sched_call(s, 30, count_call, &count);
+    cr_expect_eq(sim_sched_next_due(s), 30);
+    cr_expect_eq(count, 0, "peeking runs nothing");
+    sim_sched_step(s);
+    cr_expect_eq(sim_sched_next_due(s), 70);
+    sim_sched_post(s, count_call, &count);
+    cr_expect_eq(sim_sched_next_due(s), 30, "posted work is due now");
+    sim_sched_run(s, SIM_TIME_NEVER);
+    cr_expect_eq(count, 3);
+    cr_expect_eq(sim_sched_next_due(s), SIM_TIME_NEVER);
+    sim_sched_destroy(s);
+}
