@@ -960,6 +960,9 @@ do_action(struct scn_run *r, const struct scn_stmt *s, struct sim_diag *d)
     }
     case SCN_VERB_POLICY:
         return do_policy(r, s, d);
+    case SCN_VERB_VF_MAC:
+        v = scn_stmt_value(s, "mac");
+        return vstack_vf_request_mac(r->w, pos_str(s, 0), v ? v->v.mac : NULL, d);
     case SCN_VERB_FAULT_SURPRISE_REMOVE:
         return vstack_fault_surprise_remove(r->w, pos_str(s, 0), d);
     case SCN_VERB_FAULT_FLR_TIMEOUT:

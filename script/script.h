@@ -46,6 +46,7 @@ extern "C" {
     X(ATTACH_VF, "attach-vf", NULL)                                                                \
     X(DETACH_VF, "detach-vf", NULL)                                                                \
     X(POLICY, "policy", NULL)                                                                      \
+    X(VF_MAC, "vf-mac", NULL)                                                                      \
     X(FAULT_SURPRISE_REMOVE, "fault", "surprise-remove")                                           \
     X(FAULT_FLR_TIMEOUT, "fault", "flr-timeout")                                                   \
     X(FAULT_IOMMU, "fault", "iommu")                                                               \
@@ -262,7 +263,9 @@ enum scn_pci_field {
     X(LINK_UP, "link-up")                                                                          \
     X(OID_FAILED, "oid-failed")                                                                    \
     X(MAILBOX_REFUSED, "mailbox-refused")                                                          \
-    X(POLICY_DENIED, "policy-denied")
+    X(POLICY_DENIED, "policy-denied")                                                              \
+    X(MAC_CHANGE, "mac-change")                                                                    \
+    X(VF_ASSOCIATED, "vf-associated")
 
 enum scn_event {
 #define SCN_EVENT_ENUM(id, word) SCN_EVENT_##id,

@@ -145,6 +145,11 @@ static const struct scn_param policy_keys[] = {
     KEY("spoof-check", SCN_T_BOOL, 0, 0, NULL, NULL, "drop frames with a foreign source MAC"),
 };
 
+static const struct scn_param vf_mac_keys[] = {
+    KEY("mac", SCN_T_MAC, SCN_P_REQUIRED, 0, NULL, NULL,
+        "the MAC the guest asks its VF to use (a unicast, non-zero MAC)"),
+};
+
 /* ---- faults ---- */
 static const struct scn_param fn_pos[] = {
     POS("FUNCTION", SCN_T_NAME, ANY_FN, "a VF (h1.pf0.vf0) or a PF")};
@@ -254,6 +259,8 @@ static const struct scn_param set_keys[] = {
         "VF miniport initialization in the guest"),
     KEY("cost.datapath_switch_delay", SCN_T_DURATION, 0, 0, NULL, NULL,
         "host handling of NVSP SWITCH_DATA_PATH"),
+    KEY("cost.vf_association_delay", SCN_T_DURATION, 0, 0, NULL, NULL,
+        "host delay of NVSP VF_ASSOCIATION after the VPCI offer starts (race knob)"),
     KEY("cost.graceful_removal_timeout", SCN_T_DURATION, 0, 0, NULL, NULL,
         "guest time to release a VF before it is surprise-removed"),
     KEY("cost.flr_duration", SCN_T_DURATION, 0, 0, NULL, NULL, "function level reset"),
@@ -302,6 +309,8 @@ static const struct scn_verb_spec verbs[SCN_VERB_COUNT] = {
     ROW(ATTACH_VF, vmref_pos, attach_keys, 0, "assign a VF to a VM (full bring-up sequence)"),
     ROW(DETACH_VF, vmref_pos, detach_keys, 0, "take the VF away from a VM (failover sequence)"),
     ROW(POLICY, policy_pos, policy_keys, SCN_V_NEED_KEY, "set switch port policy"),
+    ROW(VF_MAC, vmref_pos, vf_mac_keys, 0,
+        "the guest asks its VF for a MAC change over the PF<->VF mailbox"),
     ROWP(FAULT_SURPRISE_REMOVE, fn_pos, 0, "surprise-remove a function from the fabric"),
     ROW(FAULT_FLR_TIMEOUT, vf_pos, flr_keys, 0, "make the next FLR of a VF not complete in time"),
     ROW(FAULT_IOMMU, fn_pos, iommu_keys, 0, "make a function's DMA fault in the IOMMU"),
@@ -517,6 +526,10 @@ static const struct scn_field_spec ev_mailbox[] = {
     EVF("request", SCN_T_ENUM, w_mbx_request_ev, 0, false),
     EVF("silent", SCN_T_BOOL, NULL, 0, false),
 };
+static const struct scn_field_spec ev_mac_change[] = {
+    EVF("status", SCN_T_STATUS, NULL, 0, false),
+    EVF("applied", SCN_T_BOOL, NULL, 0, false),
+};
 static const struct scn_field_spec ev_policy[] = {
     EVF("request", SCN_T_ENUM, w_policy_request, 0, false)};
 
@@ -547,6 +560,8 @@ static const struct scn_event_spec events[SCN_EVENT_COUNT] = {
     EV(OID_FAILED, ANY_FN | SCN_OBJ_VM, ev_oid_failed),
     EV(MAILBOX_REFUSED, SCN_OBJ_VF, ev_mailbox),
     EV(POLICY_DENIED, SCN_OBJ_VM | SCN_OBJ_SWITCH, ev_policy),
+    EV(MAC_CHANGE, SCN_OBJ_VM, ev_mac_change),
+    EV(VF_ASSOCIATED, SCN_OBJ_VM, ev_vf),
 };
 
 static const char *const event_names[SCN_EVENT_COUNT] = {

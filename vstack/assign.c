@@ -309,6 +309,9 @@ mac_done(void *ctx, struct vf_adapter *a, ndis_status_t status, const struct sim
         bool applied =
             pf_vf_current_mac(r->pf->pf, r->vf_id, cur) == 0 && memcmp(cur, r->mac, 6) == 0;
         vs__event_str(ev, "applied", applied ? "true" : "false");
+        struct vs_vm *vm = vs__vm(r->w, r->vm);
+        if (status == NDIS_STATUS_SUCCESS && vm != NULL)
+            vs__vm_guest_mac_set(vm, r->mac); /* the guest believes it: its stack follows */
         if (why != NULL && why->reason[0] != '\0')
             SIM_INFO(vstack, "%s: MAC change: %s", r->vm, why->reason);
     }

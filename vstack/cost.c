@@ -61,6 +61,11 @@ static const struct vstack_cost_info cost_table[VS_COST_COUNT] = {
     [VS_COST_OID_RETRY_DELAY] = {"cost.oid_retry_delay", VSTACK_COST_DURATION, SIM_MSEC(100),
                                  "first retry of a failed teardown OID; doubles per retry, 5 "
                                  "retries (INFERRED)"},
+    [VS_COST_VF_ASSOCIATION_DELAY] = {"cost.vf_association_delay", VSTACK_COST_DURATION, 0,
+                                      "host delay of NVSP VF_ASSOCIATION after the VPCI offer "
+                                      "starts (0: sent first, as Hyper-V does; above "
+                                      "cost.vf_offer_delay the VF binds before it: the 2022 "
+                                      "Linux hv_netvsc race)"},
     [VS_LIMIT_VMBUS_RING] = {"limit.vmbus_ring", VSTACK_COST_COUNT, 512,
                              "VMBus ring size in messages (hv HV_VMBUS_RING_MSGS_DEFAULT)"},
     [VS_LIMIT_VF_RING] = {"limit.vf_ring", VSTACK_COST_COUNT, 256,

@@ -30,6 +30,7 @@
 static void host_next(struct vs_vf *vf);
 static void guest_timer(struct sim_timer *t);
 static void host_timer(struct sim_timer *t);
+static void assoc_timer(struct sim_timer *t);
 
 void
 vs__vf_slot_init(struct vs_pf *pf, struct vs_vf *vf, uint16_t index)
@@ -41,6 +42,7 @@ vs__vf_slot_init(struct vs_pf *pf, struct vs_vf *vf, uint16_t index)
     vf->state = VS_VF_DISABLED;
     sim_timer_init(pf->host->w->sched, &vf->host_tm, host_timer, vf);
     sim_timer_init(pf->host->w->sched, &vf->guest_tm, guest_timer, vf);
+    sim_timer_init(pf->host->w->sched, &vf->assoc_tm, assoc_timer, vf);
 }
 
 static struct vstack_world *
@@ -71,6 +73,7 @@ release(struct vs_vf *vf)
     struct vs_vm *vm = vf->vm;
     sim_timer_stop(&vf->host_tm);
     sim_timer_stop(&vf->guest_tm);
+    sim_timer_stop(&vf->assoc_tm);
     if (vf->vpci != NULL) {
         hv_vpci_revoke(vf->vpci);
         vf->vpci = NULL;
@@ -133,12 +136,42 @@ go_down(struct vs_vf *vf)
     host_next(vf);
 }
 
+/* NVSP SEND_VF_ASSOCIATION {allocated, serial}: tells NetVSC which VF to team with. */
+static void
+associate(struct vs_vf *vf)
+{
+    struct vs_vm *vm = vf->vm;
+    (void)netvsp_port_vf_associate(vm->port, true, vf->serial);
+    struct vstack_event *ev = vs__event(vm->w, VSTACK_EV_VF_ASSOCIATED, vm->name);
+    vs__event_str(ev, "vf", vf->name);
+}
+
+/* Withdraw the association (and one still held back by cost.vf_association_delay). */
+static void
+dissociate(struct vs_vf *vf, struct vs_vm *vm)
+{
+    sim_timer_stop(&vf->assoc_tm);
+    (void)netvsp_port_vf_associate(vm->port, false, 0);
+}
+
+static void
+assoc_timer(struct sim_timer *t)
+{
+    struct vs_vf *vf = t->data;
+    if (vf->vm != NULL && vf->state == VS_VF_OFFERED && !vf->tearing_down)
+        associate(vf);
+}
+
 static void
 offer(struct vs_vf *vf)
 {
     struct vstack_world *w = vf_world(vf);
     struct vs_vm *vm = vf->vm;
-    (void)netvsp_port_vf_associate(vm->port, true, vf->serial);
+    /* Hyper-V sends the association before the VF is offered; cost.vf_association_delay > 0
+     * holds it back so the VF can bind first (the order Linux's 2022 fix had to handle). */
+    sim_time_t assoc_delay = w->cost[VS_COST_VF_ASSOCIATION_DELAY];
+    if (assoc_delay <= 0)
+        associate(vf);
     struct hv_vpci_offer_config oc;
     hv_vpci_offer_config_init(vm->guest, &oc);
     oc.offer_delay_ns = w->cost[VS_COST_VF_OFFER_DELAY];
@@ -152,11 +185,13 @@ offer(struct vs_vf *vf)
     oc.removed = vs__vpci_host_removed;
     if (hv_vpci_offer(vm->guest, vf->rid, &oc, &vf->vpci, &d) != 0) {
         SIM_WARN(vstack, "%s: VPCI offer to %s failed: %s", vf->name, vm->name, d.reason);
-        (void)netvsp_port_vf_associate(vm->port, false, 0);
+        dissociate(vf, vm);
         go_down(vf);
         return;
     }
     vf->state = VS_VF_OFFERED;
+    if (assoc_delay > 0)
+        (void)sim_timer_start(&vf->assoc_tm, assoc_delay);
     struct vstack_event *ev = vs__event(w, VSTACK_EV_VF_OFFERED, vm->name);
     vs__event_str(ev, "vf", vf->name);
     vs__event_dur(ev, "delay", oc.offer_delay_ns);
@@ -456,7 +491,7 @@ vs__detach_start(struct vs_vm *vm, enum vstack_detach_mode mode, struct sim_diag
         /* The guest never saw it: withdraw the offer. */
         hv_vpci_revoke(vf->vpci);
         vf->vpci = NULL;
-        (void)netvsp_port_vf_associate(vm->port, false, 0);
+        dissociate(vf, vm);
         struct vstack_event *ev = vs__event(vm->w, VSTACK_EV_VF_REVOKED, vm->name);
         vs__event_str(ev, "vf", vf->name);
         go_down(vf);
@@ -692,7 +727,7 @@ vs__vpci_host_removed(void *ctx, struct hv_vpci_dev *dev, enum hv_vpci_removal k
         return;
     vf->removed_event_pending = true;
     vf->removal = kind;
-    (void)netvsp_port_vf_associate(vm->port, false, 0);
+    dissociate(vf, vm);
     /* Continue from the loop, not inside hv's callback. */
     vf->tearing_down = true;
     vf->state = VS_VF_DETACHING;

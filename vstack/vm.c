@@ -19,7 +19,29 @@ vm_xmit(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id)
     struct vs_vm *vm = ctx;
     if (vm->paused || vm->ad == NULL)
         return SIM_EAGAIN; /* the VM is not running (blackout): the application waits */
+    if (vm->has_tx_mac && len >= 12 && memcmp(frame + 6, vm->tx_mac, 6) != 0) {
+        /* The guest's stack uses the address it believes its adapter has (after a MAC change
+         * that was acknowledged, applied or not): the frame leaves with that source MAC. */
+        if (vm->tx_buf_len < len) {
+            uint8_t *nb = sim_alloc(SIM_TAG(vstack), len);
+            if (nb == NULL)
+                return SIM_EAGAIN;
+            sim_free(vm->tx_buf);
+            vm->tx_buf = nb;
+            vm->tx_buf_len = len;
+        }
+        memcpy(vm->tx_buf, frame, len);
+        memcpy(vm->tx_buf + 6, vm->tx_mac, 6);
+        frame = vm->tx_buf;
+    }
     return netvsc_adapter_xmit(vm->ad, frame, len, packet_id);
+}
+
+void
+vs__vm_guest_mac_set(struct vs_vm *vm, const uint8_t mac[6])
+{
+    vm->has_tx_mac = memcmp(mac, vm->mac, 6) != 0;
+    memcpy(vm->tx_mac, mac, 6);
 }
 
 static const struct traffic_port_ops vm_port_ops = {.xmit = vm_xmit};
@@ -269,6 +291,7 @@ vs__vm_destroy(struct vs_vm *vm)
     }
     vs__vm_guest_destroy(vm);
     traffic_endpoint_destroy(vm->ep);
+    sim_free(vm->tx_buf);
     sim_free(vm);
 }
 

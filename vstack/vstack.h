@@ -364,6 +364,7 @@ int vstack_cost_get(const struct vstack_world *w, const char *key, int64_t *out,
     X(VF_FREED, "vf-freed")                                                                        \
     X(VF_QUEUED, "vf-queued")                                                                      \
     X(MAC_CHANGE, "mac-change")                                                                    \
+    X(VF_ASSOCIATED, "vf-associated")                                                              \
     X(MARK, "mark")
 
 enum vstack_event_kind {

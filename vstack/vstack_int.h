@@ -42,6 +42,7 @@ enum vs_cost_id {
     VS_COST_LINK_RATE,
     VS_COST_VF_TAKEOVER_DELAY,
     VS_COST_OID_RETRY_DELAY,
+    VS_COST_VF_ASSOCIATION_DELAY,
     VS_LIMIT_VMBUS_RING,
     VS_LIMIT_VF_RING,
     VS_LIMIT_WIRE_QUEUE,
@@ -155,8 +156,9 @@ struct vs_vf {
     bool tearing_down; /* sequence is going down (failed attach or detach) */
     enum vstack_detach_mode detach_mode;
     unsigned retries;
-    struct vs_req *pending;   /* the outstanding OID of the sequence, if any */
-    struct sim_timer host_tm; /* offer delay / retry */
+    struct vs_req *pending;    /* the outstanding OID of the sequence, if any */
+    struct sim_timer host_tm;  /* offer delay / retry */
+    struct sim_timer assoc_tm; /* NVSP VF_ASSOCIATION held by cost.vf_association_delay */
     /* guest side */
     struct hv_vpci_dev *vpci;
     struct vf_adapter *a;
@@ -246,6 +248,12 @@ struct vs_vm {
     bool has_policy;
     enum vs_vm_mstate state;
     bool paused; /* blackout */
+    /* The source MAC the guest's stack sends with after a MAC change it was told succeeded
+     * (`vf-mac`); tx_buf holds the rewritten frame during one send. */
+    bool has_tx_mac;
+    uint8_t tx_mac[6];
+    uint8_t *tx_buf;
+    uint32_t tx_buf_len;
     /* migration */
     enum vs_mig_step mig;
     struct vs_host *mig_to;
@@ -314,6 +322,8 @@ struct vs_pf *vs__pf(const struct vstack_world *w, const char *name);
 struct vs_vf *vs__vf(const struct vstack_world *w, const char *name);
 struct vs_switch *vs__switch(const struct vstack_world *w, const char *name);
 struct vs_vm *vs__vm(const struct vstack_world *w, const char *name);
+/* The guest was told its MAC change succeeded: its stack sends with `mac` from now on. */
+void vs__vm_guest_mac_set(struct vs_vm *vm, const uint8_t mac[6]);
 struct vs_vm *vs__vm_by_mac(const struct vstack_world *w, const uint8_t mac[6]);
 struct vs_peer *vs__peer(const struct vstack_world *w, const char *name);
 struct vs_flow *vs__flow(const struct vstack_world *w, const char *name);
