@@ -125,7 +125,7 @@ static struct netvsp_port *
 lookup(struct netvsp_switch *sw, const uint8_t *dst)
 {
     sw->stats.lookups++;
-    for (uint32_t i = 0; i < NETVSP_PORTS_MAX; i++) {
+    for (uint32_t i = 0; i < sw->port_span; i++) {
         struct netvsp_port *p = sw->ports[i];
         if (p && mac_eq(p->mac, dst))
             return p;
@@ -136,7 +136,7 @@ lookup(struct netvsp_switch *sw, const uint8_t *dst)
 static struct netvsp_port *
 vmq_port(struct netvsp_switch *sw, uint32_t vport_id)
 {
-    for (uint32_t i = 0; i < NETVSP_PORTS_MAX; i++) {
+    for (uint32_t i = 0; i < sw->port_span; i++) {
         struct netvsp_port *p = sw->ports[i];
         if (p && p->vmq_vport == vport_id)
             return p;
@@ -213,7 +213,7 @@ netvsp__switch_frame(struct netvsp_switch *sw, struct netvsp_port *src, const ui
     if (dst[0] & 1u) {
         /* Broadcast / multicast: every other port on the VLAN, and the wire. */
         sw->stats.flooded++;
-        for (uint32_t i = 0; i < NETVSP_PORTS_MAX; i++) {
+        for (uint32_t i = 0; i < sw->port_span; i++) {
             struct netvsp_port *p = sw->ports[i];
             if (p && p != src && p->policy.vlan_id == vlan)
                 deliver_vm(sw, p, frame, len, packet_id);

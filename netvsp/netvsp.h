@@ -55,7 +55,7 @@ struct netvsp_switch;
 struct netvsp_port;
 
 /* Sizes and defaults. */
-#define NETVSP_PORTS_MAX        64u   /* VM ports per switch */
+#define NETVSP_PORTS_MAX        1024u /* VM ports per switch */
 #define NETVSP_ALLOWED_MACS_MAX 4u    /* extra MACs a port may use (MAC allowed list) */
 #define NETVSP_MTU_DEFAULT      1514u /* frame bytes without FCS and without 802.1Q tag */
 #define NETVSP_FRAME_MAX        9216u /* largest frame the switch copies (jumbo) */

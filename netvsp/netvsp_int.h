@@ -74,6 +74,9 @@ struct netvsp_switch {
     struct sim_timer cost_timer;
     uint32_t rr; /* next port to serve */
     struct netvsp_port *ports[NETVSP_PORTS_MAX];
+    /* Slots [0, port_span) may hold ports; the per-packet loops stop there, so a switch with a
+     * few VMs pays for a few, not for NETVSP_PORTS_MAX. */
+    uint32_t port_span;
     uint32_t nports;
     struct netvsp_switch_stats stats;
 };

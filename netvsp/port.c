@@ -40,7 +40,7 @@ check_policy(const struct netvsp_port_policy *p, struct sim_diag *d)
 static struct netvsp_port *
 mac_owner(struct netvsp_switch *sw, const uint8_t mac[6])
 {
-    for (uint32_t i = 0; i < NETVSP_PORTS_MAX; i++)
+    for (uint32_t i = 0; i < sw->port_span; i++)
         if (sw->ports[i] && memcmp(sw->ports[i]->mac, mac, 6) == 0)
             return sw->ports[i];
     return NULL;
@@ -292,12 +292,13 @@ netvsp__cost_run(struct netvsp_switch *sw)
         }
         /* One message from each port in turn (round robin) while the CPU is free. */
         unsigned got = 0;
-        for (uint32_t k = 0; k < NETVSP_PORTS_MAX && sw->busy_until <= now; k++) {
-            struct netvsp_port *p = sw->ports[(sw->rr + k) % NETVSP_PORTS_MAX];
+        uint32_t span = sw->port_span;
+        for (uint32_t k = 0; k < span && sw->busy_until <= now; k++) {
+            struct netvsp_port *p = sw->ports[(sw->rr + k) % span];
             if (p && p->ep)
                 got += netvsp__port_poll(p, 1);
             if (sw->busy_until > now)
-                sw->rr = (sw->rr + k + 1) % NETVSP_PORTS_MAX;
+                sw->rr = (sw->rr + k + 1) % span;
         }
         if (got == 0)
             return;
@@ -395,6 +396,8 @@ netvsp_port_create(struct netvsp_switch *sw, const struct netvsp_port_config *cf
         return sim_diag_fail(d, SIM_ENOMEM, "%s: out of memory for a port", sw->name);
     p->sw = sw;
     p->number = n + 1; /* port 0 is the external port */
+    if (n + 1 > sw->port_span)
+        sw->port_span = n + 1;
     snprintf(p->where, sizeof p->where, "%s.port%u", sw->name, p->number);
     memcpy(p->mac, cfg->mac, 6);
     p->policy = pol;
@@ -445,6 +448,8 @@ netvsp_port_destroy(struct netvsp_port *port)
     hv_vmbus_channel_destroy(port->ch);
     cap_point_destroy(port->cap);
     sw->ports[port->number - 1] = NULL;
+    while (sw->port_span > 0 && sw->ports[sw->port_span - 1] == NULL)
+        sw->port_span--;
     sw->nports--;
     sim_free(port->comp);
     sim_free(port);
@@ -557,7 +562,7 @@ netvsp_port_set_vmq(struct netvsp_port *port, uint32_t vport_id)
     if (!port)
         return SIM_EINVAL;
     if (vport_id != 0)
-        for (uint32_t i = 0; i < NETVSP_PORTS_MAX; i++) {
+        for (uint32_t i = 0; i < port->sw->port_span; i++) {
             struct netvsp_port *o = port->sw->ports[i];
             if (o && o != port && o->vmq_vport == vport_id)
                 return SIM_EEXIST;

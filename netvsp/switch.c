@@ -117,7 +117,7 @@ netvsp_switch_poll(struct netvsp_switch *sw, unsigned budget)
     if (!sw)
         return 0;
     unsigned done = 0;
-    for (uint32_t i = 0; i < NETVSP_PORTS_MAX; i++)
+    for (uint32_t i = 0; i < sw->port_span; i++)
         if (sw->ports[i])
             done += netvsp__port_poll(sw->ports[i], budget);
     return done;

@@ -78,8 +78,11 @@ count(struct sim_alloc_tag *tag, long blocks, long bytes)
         __atomic_add_fetch(&tag->total, blocks, __ATOMIC_RELAXED);
 }
 
-void *
-sim_alloc(struct sim_alloc_tag *tag, size_t size)
+/* One block under tag. `zero`: the caller wants it zeroed. With the default allocator that is
+ * calloc(), which gets fresh pages from the kernel for large blocks without touching them, so
+ * a VM's 64 MiB of guest memory costs only the pages it uses (memset would fault them all in). */
+static void *
+alloc_block(struct sim_alloc_tag *tag, size_t size, bool zero)
 {
     if (tag == NULL || size > SIZE_MAX - sizeof(struct alloc_header))
         return NULL;
@@ -87,7 +90,14 @@ sim_alloc(struct sim_alloc_tag *tag, size_t size)
         tag_register(tag);
     if (should_fail())
         return NULL;
-    struct alloc_header *h = current.alloc(current.ctx, sizeof *h + size);
+    struct alloc_header *h;
+    if (zero && current.alloc == default_alloc) {
+        h = calloc(1, sizeof *h + size);
+    } else {
+        h = current.alloc(current.ctx, sizeof *h + size);
+        if (h != NULL && zero)
+            memset(h + 1, 0, size);
+    }
     if (h == NULL)
         return NULL;
     h->tag = tag;
@@ -97,14 +107,17 @@ sim_alloc(struct sim_alloc_tag *tag, size_t size)
 }
 
 void *
+sim_alloc(struct sim_alloc_tag *tag, size_t size)
+{
+    return alloc_block(tag, size, false);
+}
+
+void *
 sim_calloc(struct sim_alloc_tag *tag, size_t n, size_t size)
 {
     if (size != 0 && n > SIZE_MAX / size)
         return NULL;
-    void *p = sim_alloc(tag, n * size);
-    if (p != NULL)
-        memset(p, 0, n * size);
-    return p;
+    return alloc_block(tag, n * size, true);
 }
 
 void *

@@ -485,7 +485,10 @@ vstack_world_create(const struct vstack_world_config *cfg, struct vstack_world *
     struct traffic_registry_config tc = {.sched = w->sched,
                                          .seed = cfg->seed,
                                          .packet_id_next = packet_id_next,
-                                         .packet_id_ctx = w->cap};
+                                         .packet_id_ctx = w->cap,
+                                         /* every VM and peer is one endpoint: room for the
+                                          * largest worlds the scale scenarios build */
+                                         .max_endpoints = 1024};
     rc = traffic_registry_create(&tc, &w->traffic, d);
     if (rc != 0)
         goto fail_traffic;
