@@ -229,14 +229,12 @@ vs__wire_send(struct vs_station *src, const uint8_t *frame, uint32_t len, uint64
               sim_time_t at)
 {
     struct vstack_world *w = src->w;
-    char where[VSTACK_NAME_MAX + 8];
-    snprintf(where, sizeof where, "%s.wire", station_name(src));
-    if (len > VS_WIRE_SLOT) {
-        vs__drop(w, SIM_DROP_MTU, where, packet_id, frame, len);
-        return;
-    }
-    if (src->q_count == src->q_cap) {
-        vs__drop(w, SIM_DROP_RING_FULL, where, packet_id, frame, len);
+    if (len > VS_WIRE_SLOT || src->q_count == src->q_cap) {
+        /* The drop point's name is formatted only here: this runs for every frame on the wire. */
+        char where[VSTACK_NAME_MAX + 8];
+        snprintf(where, sizeof where, "%s.wire", station_name(src));
+        vs__drop(w, len > VS_WIRE_SLOT ? SIM_DROP_MTU : SIM_DROP_RING_FULL, where, packet_id,
+                 frame, len);
         return;
     }
     sim_time_t due = at + src->latency;
