@@ -291,6 +291,7 @@ netvsc_adapter_create(const struct netvsc_adapter_config *cfg, struct netvsc_ada
         hv_vmbus_open_config_init(&ad->open);
     ad->takeover_ns =
         cfg->vf_takeover_delay_ns < 0 ? NETVSC_VF_TAKEOVER_DELAY_NS : cfg->vf_takeover_delay_ns;
+    ad->legacy_early_vf = cfg->legacy_early_vf;
     netvsc__dp_init(ad);
     int err = 0;
     if (cfg->cap) {

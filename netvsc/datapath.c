@@ -177,7 +177,10 @@ netvsc__on_association(struct netvsc_adapter *ad, const struct hv_vmbus_msg *m)
         ad->vf_serial = a.serial;
         if (ad->dp == NETVSC_DP_SYNTHETIC)
             netvsc__dp_set(ad, NETVSC_DP_VF_ASSOCIATED);
-        netvsc__vf_registered_check(ad); /* a VF that bound before the association */
+        /* A VF that bound before the association registers now (before the 2022 fix Linux
+         * only looked when the VF registered, so such a VF stayed unused). */
+        if (!ad->legacy_early_vf)
+            netvsc__vf_registered_check(ad);
         return;
     }
     ad->vf_alloc = false;

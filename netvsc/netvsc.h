@@ -98,6 +98,10 @@ struct netvsc_adapter_config {
     struct hv_vmbus_open_config open; /* ring/buffer sizes; zero ring_msgs: hv defaults */
     sim_time_t vf_takeover_delay_ns;  /* < 0: NETVSC_VF_TAKEOVER_DELAY_NS */
     uint32_t vf_nbls;                 /* 0: NETVSC_VF_NBLS_DEFAULT */
+    /* true: behave as Linux hv_netvsc before its 2022 fix ("Fix race between VF offering and VF
+     * association message from host"): a VF that bound before the host's association is not
+     * registered when the association arrives, so it is never used. A teaching knob only. */
+    bool legacy_early_vf;
 };
 /* Defaults: takeover delay -1 (default), hv's open defaults. */
 void netvsc_adapter_config_init(struct netvsc_adapter_config *c);

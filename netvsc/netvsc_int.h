@@ -32,6 +32,7 @@ struct netvsc_adapter {
     void *events_ctx;
     struct hv_vmbus_open_config open;
     sim_time_t takeover_ns;
+    bool legacy_early_vf; /* config: the pre-2022 behaviour (netvsc.h) */
     bool driver_registered;
     /* Synthetic path. */
     struct hv_vmbus_channel *ch;

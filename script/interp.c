@@ -765,6 +765,8 @@ do_vm(struct scn_run *r, const struct scn_stmt *s, struct sim_diag *d)
         c.ipv4 = v->v.ipv4.addr;
     const char *vf = value_str(s, "vf");
     c.vf = vf != NULL && strcmp(vf, "none") != 0 ? vf : NULL;
+    if ((v = scn_stmt_value(s, "early-vf-fix")) != NULL)
+        c.legacy_early_vf = !v->v.b;
     return vstack_vm_add(r->w, pos_str(s, 0), &c, d);
 }
 

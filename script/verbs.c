@@ -103,6 +103,9 @@ static const struct scn_param vm_keys[] = {
     KEY("ip", SCN_T_IPV4, 0, 0, NULL, NULL, "adapter IPv4 address"),
     KEY("vf", SCN_T_NAME, 0, SCN_OBJ_VF, w_auto_none, "none",
         "VF to give it at start: auto (any free VF), a VF name, or none"),
+    KEY("early-vf-fix", SCN_T_BOOL, 0, 0, NULL, "true",
+        "false: NetVSC as Linux before its 2022 fix (a VF bound before the association is "
+        "never used)"),
 };
 
 static const struct scn_param peer_pos[] = {

@@ -166,6 +166,7 @@ vs__vm_guest_create(struct vs_vm *vm, struct vs_host *h, struct sim_diag *d)
     ac.events = &vm_event_ops;
     ac.events_ctx = vm;
     ac.vf_takeover_delay_ns = w->cost[VS_COST_VF_TAKEOVER_DELAY];
+    ac.legacy_early_vf = vm->legacy_early_vf;
     if (w->cost[VS_LIMIT_VMBUS_RING] != 512)
         ac.open.ring_msgs = (uint32_t)w->cost[VS_LIMIT_VMBUS_RING];
     rc = netvsc_adapter_create(&ac, &vm->ad, d);
@@ -250,6 +251,7 @@ vstack_vm_add(struct vstack_world *w, const char *name, const struct vstack_vm_c
     memcpy(vm->mac, mac, 6);
     vm->ipv4 = cfg->ipv4 ? cfg->ipv4 : (0x0a000000u | (10u + (uint32_t)w->n_vms));
     vm->priority = cfg->priority;
+    vm->legacy_early_vf = cfg->legacy_early_vf;
     vm->id = w->next_partition_id++;
     sim_timer_init(w->sched, &vm->mig_tm, NULL, vm);
     struct traffic_endpoint_config ec = {

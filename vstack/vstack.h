@@ -135,9 +135,11 @@ struct vstack_vm_config {
     const char *sw;   /* required: a switch of that host */
     bool has_mac;     /* false: derived from the name */
     uint8_t mac[6];
-    uint32_t ipv4;  /* host order; 0: derived (10.0.0.N) */
-    const char *vf; /* VF path, "auto", or NULL / "none" (stay synthetic) */
-    int priority;   /* VF assignment priority (higher first); default 0 */
+    uint32_t ipv4;        /* host order; 0: derived (10.0.0.N) */
+    const char *vf;       /* VF path, "auto", or NULL / "none" (stay synthetic) */
+    int priority;         /* VF assignment priority (higher first); default 0 */
+    bool legacy_early_vf; /* NetVSC as before Linux's 2022 fix: a VF bound before the host's
+                             association is never used (netvsc.h); default false */
 };
 void vstack_vm_config_init(struct vstack_vm_config *c);
 /* `vm NAME`: guest partition, switch port (VMBus channel offered), NetVSC loaded, traffic

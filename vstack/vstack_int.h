@@ -231,7 +231,8 @@ struct vs_vm {
     uint8_t mac[6];
     uint32_t ipv4;
     int priority;
-    uint32_t id; /* partition id */
+    bool legacy_early_vf; /* vstack_vm_config: NetVSC's pre-2022 behaviour */
+    uint32_t id;          /* partition id */
     struct hv_partition *guest;
     struct netvsp_port *port;
     struct netvsc_adapter *ad;

@@ -62,6 +62,30 @@ Test(vstack_race, vf_bound_before_association_waits_for_it)
     vs_destroy(w);
 }
 
+/* The pre-2022 NetVSC (legacy_early_vf): the same order leaves the bound VF unused for good. */
+Test(vstack_race, legacy_netvsc_never_uses_a_vf_bound_before_association)
+{
+    struct vstack_world *w = vs_world(3, 2, 0);
+    ok_or_die(vstack_cost_set(w, "cost.vf_association_delay", SIM_SEC(2), D), "set");
+    struct vstack_vm_config vc;
+    vstack_vm_config_init(&vc);
+    vc.host = "h1";
+    vc.sw = "h1.sw0";
+    vc.legacy_early_vf = true;
+    ok_or_die(vstack_vm_add(w, "vm1", &vc, D), "vm");
+    vs_run(w, SIM_MSEC(300));
+    vs_flow(w, "u1", "vm1", "ext1", VSTACK_PROTO_UDP, RATE_UDP);
+    struct vstack_mark m;
+    vstack_mark_now(w, &m);
+    ok_or_die(vstack_vf_attach(w, "vm1", "h1.pf0.vf0", D), "attach");
+    vs_run(w, SIM_SEC(5));
+    cr_assert_geq(vs_find_event(w, &m, VSTACK_EV_VF_ADDED, "vm1", NULL, NULL), 0);
+    cr_assert_geq(vs_find_event(w, &m, VSTACK_EV_VF_ASSOCIATED, "vm1", NULL, NULL), 0);
+    cr_assert_eq(vs_dp(w, "vm1"), VSTACK_DP_SYNTHETIC, "the early VF is never registered");
+    cr_assert_eq(vs_stats(w, "u1").lost, 0);
+    vs_destroy(w);
+}
+
 Test(vstack_race, detach_while_association_held_never_sends_it)
 {
     struct vstack_mark m;
