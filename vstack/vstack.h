@@ -267,6 +267,15 @@ int vstack_flow_stop(struct vstack_world *w, const char *name, struct sim_diag *
 /* Figures of a flow (traffic/traffic.h). */
 int vstack_flow_stats(const struct vstack_world *w, const char *name,
                       struct traffic_flow_stats *out, struct sim_diag *d);
+/* Send one hand-made Ethernet frame (from the destination MAC on, 14..1514 bytes, copied) as
+ * `from`, belonging to no flow, as a test or a learner's probe would: a VM sends it through
+ * NetVSC on its current data path with the source MAC exactly as given (no rewrite: a spoofed
+ * source reaches the anti-spoof check of the VF's VPort or of the switch port); a peer puts it on
+ * its wire (a broadcast reaches every station of the segment). A drop is reported with its cause
+ * to the world's sink (vstack_world_drops). Returns 0 (handed to the path), SIM_EAGAIN (the VM
+ * is paused or its path refused the frame), SIM_ENOENT (no VM or peer), SIM_EINVAL (length). */
+int vstack_send_raw(struct vstack_world *w, const char *from, const uint8_t *frame, uint32_t len,
+                    struct sim_diag *d);
 
 /* =============================================================================================
  * Migration and servicing.

@@ -346,6 +346,31 @@ peer_xmit(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id)
 
 static const struct traffic_port_ops peer_ops = {.xmit = peer_xmit};
 
+int
+vstack_send_raw(struct vstack_world *w, const char *from, const uint8_t *frame, uint32_t len,
+                struct sim_diag *d)
+{
+    if (w == NULL || from == NULL || frame == NULL)
+        return sim_diag_fail(d, SIM_EINVAL, "send-raw: world, sender and frame are required");
+    if (len < 14 || len > 1514)
+        return sim_diag_fail(d, SIM_EINVAL, "send-raw %s: a %u-byte frame is outside 14..1514",
+                             from, len);
+    uint64_t id = cap_packet_id_next(w->cap);
+    struct vs_peer *p = vs__peer(w, from);
+    if (p != NULL)
+        return peer_xmit(p, frame, len, id);
+    struct vs_vm *vm = vs__vm(w, from);
+    if (vm == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "send-raw: no VM or peer %s", from);
+    if (vm->paused || vm->ad == NULL)
+        return sim_diag_fail(d, SIM_EAGAIN, "send-raw %s: the VM is not running", from);
+    int rc = netvsc_adapter_xmit(vm->ad, frame, len, id);
+    if (rc != 0)
+        return sim_diag_fail(d, rc, "send-raw %s: NetVSC refused the frame (%s)", from,
+                             sim_err_name(rc));
+    return 0;
+}
+
 void
 vstack_peer_config_init(struct vstack_peer_config *c)
 {
