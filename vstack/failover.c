@@ -351,7 +351,7 @@ host_next(struct vs_vf *vf)
                 vs__objhdr(&p.header, 1,
                            NDIS_SIZEOF_RECEIVE_FILTER_MOVE_FILTER_PARAMETERS_REVISION_1);
                 p.filter_id = vm->filter_id;
-                p.source_vport_id = NDIS_DEFAULT_VPORT_ID;
+                p.source_vport_id = vs__vm_home_vport(vm); /* default or VMQ VPort */
                 p.dest_vport_id = vf->vport_id;
                 if (submit(vf, VS_H_MOVE_FILTER, NDIS_REQUEST_SET_INFORMATION,
                            OID_RECEIVE_FILTER_MOVE_FILTER, &p, (uint32_t)sizeof p, 0) != 0)
@@ -393,7 +393,7 @@ host_next(struct vs_vf *vf)
         vs__objhdr(&p.header, 1, NDIS_SIZEOF_RECEIVE_FILTER_MOVE_FILTER_PARAMETERS_REVISION_1);
         p.filter_id = vm->filter_id;
         p.source_vport_id = vf->vport_id;
-        p.dest_vport_id = NDIS_DEFAULT_VPORT_ID;
+        p.dest_vport_id = vs__vm_home_vport(vm); /* default or VMQ VPort */
         if (submit(vf, VS_H_MOVE_BACK, NDIS_REQUEST_SET_INFORMATION, OID_RECEIVE_FILTER_MOVE_FILTER,
                    &p, (uint32_t)sizeof p, 0) != 0)
             (void)sim_timer_start(&vf->host_tm, w->cost[VS_COST_OID_RETRY_DELAY]);

@@ -166,16 +166,91 @@ filter_set_done(struct vs_req *r, ndis_status_t st)
     vm->filter_pf = r->pf;
 }
 
+/* ---- VMQ: the VM's own PF VPort (ndis_sriov.md 10 / 11.2) --------------------------------- */
+uint32_t
+vs__vm_home_vport(const struct vs_vm *vm)
+{
+    return vm != NULL && vm->has_vmq_vport ? vm->vmq_vport : NDIS_DEFAULT_VPORT_ID;
+}
+
+static int
+filter_submit(struct vs_vm *vm, struct vs_pf *pf, uint32_t vport_id, struct sim_diag *d)
+{
+    struct vs_filter_req fr;
+    vs__fill_filter(&fr, vport_id, vm->mac);
+    return vs__oid_submit(pf, NDIS_REQUEST_METHOD, OID_RECEIVE_FILTER_SET_FILTER, &fr,
+                          (uint32_t)sizeof fr, (uint32_t)sizeof fr, filter_set_done, vm, NULL, d);
+}
+
+/* CREATE_VPORT (attached to the PF) completed: NetVSP maps the VPort id to the VM's port, and
+ * the VM's filter goes on it — unless a VF attach already placed it (its MOVE_BACK comes here). */
+static void
+vmq_vport_done(struct vs_req *r, ndis_status_t st)
+{
+    struct vs_vm *vm = r->ctx;
+    vm->vmq_pending = false;
+    if (st != NDIS_STATUS_SUCCESS) {
+        SIM_ERROR(vstack, "vm %s: VMQ CREATE_VPORT on %s failed (0x%08x): default VPort", vm->name,
+                  r->pf->name, (unsigned)st);
+        if (!vm->has_filter && vm->vf == NULL)
+            (void)filter_submit(vm, r->pf, NDIS_DEFAULT_VPORT_ID, NULL);
+        return;
+    }
+    const struct ndis_nic_switch_vport_parameters *p = (const void *)r->buf;
+    vm->has_vmq_vport = true;
+    vm->vmq_vport = p->vport_id;
+    vm->vmq_pf = r->pf;
+    if (vm->port != NULL)
+        (void)netvsp_port_set_vmq(vm->port, vm->vmq_vport);
+    if (!vm->has_filter && vm->vf == NULL)
+        (void)filter_submit(vm, r->pf, vm->vmq_vport, NULL);
+}
+
+int
+vs__vm_vmq_release(struct vs_vm *vm)
+{
+    if (!vm->has_vmq_vport)
+        return 0;
+    struct ndis_nic_switch_delete_vport_parameters p;
+    memset(&p, 0, sizeof p);
+    vs__objhdr(&p.header, 1, NDIS_SIZEOF_NIC_SWITCH_DELETE_VPORT_PARAMETERS_REVISION_1);
+    p.vport_id = vm->vmq_vport;
+    vm->has_vmq_vport = false;
+    if (vm->port != NULL)
+        (void)netvsp_port_set_vmq(vm->port, 0);
+    return vs__oid_submit(vm->vmq_pf, NDIS_REQUEST_SET_INFORMATION, OID_NIC_SWITCH_DELETE_VPORT, &p,
+                          (uint32_t)sizeof p, 0, NULL, NULL, NULL, NULL);
+}
+
 int
 vs__vm_filter_set(struct vs_vm *vm, struct sim_diag *d)
 {
     struct vs_pf *pf = vm->sw ? vm->sw->uplink : NULL;
     if (pf == NULL || !pf->nic_switch || vm->has_filter)
         return 0;
-    struct vs_filter_req fr;
-    vs__fill_filter(&fr, NDIS_DEFAULT_VPORT_ID, vm->mac);
-    return vs__oid_submit(pf, NDIS_REQUEST_METHOD, OID_RECEIVE_FILTER_SET_FILTER, &fr,
-                          (uint32_t)sizeof fr, (uint32_t)sizeof fr, filter_set_done, vm, NULL, d);
+    if (vm->vmq && vm->has_vmq_vport && vm->vmq_pf != pf)
+        (void)vs__vm_vmq_release(vm); /* left over from another PF */
+    if (vm->vmq && !vm->has_vmq_vport) {
+        if (vm->vmq_pending)
+            return 0;
+        struct ndis_nic_switch_vport_parameters p;
+        memset(&p, 0, sizeof p);
+        vs__objhdr(&p.header, 1, NDIS_SIZEOF_NIC_SWITCH_VPORT_PARAMETERS_REVISION_1);
+        p.switch_id = NDIS_DEFAULT_SWITCH_ID;
+        p.vport_id = NDIS_DEFAULT_VPORT_ID;
+        p.attached_function_id = NDIS_PF_FUNCTION_ID;
+        p.num_queue_pairs = 1;
+        p.vport_state = NDIS_NIC_SWITCH_VPORT_STATE_ACTIVATED;
+        int rc =
+            vs__oid_submit(pf, NDIS_REQUEST_METHOD, OID_NIC_SWITCH_CREATE_VPORT, &p,
+                           (uint32_t)sizeof p, (uint32_t)sizeof p, vmq_vport_done, vm, NULL, d);
+        if (rc == 0)
+            vm->vmq_pending = true;
+        return rc;
+    }
+    if (vm->vmq && vm->port != NULL)
+        (void)netvsp_port_set_vmq(vm->port, vm->vmq_vport);
+    return filter_submit(vm, pf, vs__vm_home_vport(vm), d);
 }
 
 int
@@ -311,7 +386,7 @@ vs__pf_wire_rx(struct vs_pf *pf, const uint8_t *frame, uint32_t len, uint64_t pa
                      pcie_fabric_fn_state(pf->host->fabric, vf->rid) != PCIE_FN_REMOVED;
         if (!on_vf || netvsp_frame_is_synthetic_only(frame, len)) {
             (void)netvsp_switch_uplink_receive(pf->sw->sw, frame, len, packet_id,
-                                               NDIS_DEFAULT_VPORT_ID);
+                                               vs__vm_home_vport(vm));
             return;
         }
     }
@@ -502,10 +577,13 @@ vstack_sriov_set(struct vstack_world *w, const char *name, unsigned num_vfs, str
                              "its VF count; set num_vfs=0 first",
                              name, pf->num_vfs, num_vfs);
     if (num_vfs == 0) {
-        /* DELETE_SWITCH needs every filter gone (ndis_sriov.md 7.7). */
+        /* DELETE_SWITCH needs every filter and non-default VPort gone (ndis_sriov.md 7.7). */
         for (size_t i = 0; i < w->n_vms; i++)
             if (w->vms[i]->has_filter && w->vms[i]->filter_pf == pf)
                 (void)vs__vm_filter_clear(w->vms[i]);
+        for (size_t i = 0; i < w->n_vms; i++)
+            if (w->vms[i]->has_vmq_vport && w->vms[i]->vmq_pf == pf)
+                (void)vs__vm_vmq_release(w->vms[i]);
         struct ndis_nic_switch_delete_switch_parameters p;
         memset(&p, 0, sizeof p);
         vs__objhdr(&p.header, 1, NDIS_SIZEOF_NIC_SWITCH_DELETE_SWITCH_PARAMETERS_REVISION_1);

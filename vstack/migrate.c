@@ -95,6 +95,7 @@ restore(struct vs_vm *vm)
     /* Save: what the destination port needs (MAC, policy, priority) lives in vm; the source
      * port, channel and NetVSC go away; frames still in the channel are reported by hv. */
     (void)vs__vm_filter_clear(vm);
+    (void)vs__vm_vmq_release(vm); /* after its filter: CLEAR_FILTER, then DELETE_VPORT */
     vs__vm_guest_destroy(vm);
     struct vs_switch *sw = dest_switch(w, vm, vm->mig_to);
     vm->sw = sw;

@@ -61,7 +61,20 @@ vs__pf_teardown(struct vs_pf *pf)
     }
     for (uint16_t i = 0; i < pf->total_vfs; i++)
         pf->vfs[i].filter_on_vf = false;
-    /* 2. Delete every non-default VPort. */
+    /* 2. Delete every non-default VPort: the VMs' VMQ VPorts, then the VFs'. */
+    for (size_t i = 0; i < w->n_vms; i++) {
+        struct vs_vm *vm = w->vms[i];
+        if (!vm->has_vmq_vport || vm->vmq_pf != pf)
+            continue;
+        struct ndis_nic_switch_delete_vport_parameters p;
+        memset(&p, 0, sizeof p);
+        vs__objhdr(&p.header, 1, NDIS_SIZEOF_NIC_SWITCH_DELETE_VPORT_PARAMETERS_REVISION_1);
+        p.vport_id = vm->vmq_vport;
+        check(pf, "DELETE_VPORT",
+              vs__oid_sync(pf, NDIS_REQUEST_SET_INFORMATION, OID_NIC_SWITCH_DELETE_VPORT, &p,
+                           (uint32_t)sizeof p, 0));
+        vm->has_vmq_vport = false;
+    }
     for (uint16_t i = 0; i < pf->total_vfs; i++) {
         struct vs_vf *vf = &pf->vfs[i];
         if (!vf->has_vport)

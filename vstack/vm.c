@@ -252,6 +252,7 @@ vstack_vm_add(struct vstack_world *w, const char *name, const struct vstack_vm_c
     vm->ipv4 = cfg->ipv4 ? cfg->ipv4 : (0x0a000000u | (10u + (uint32_t)w->n_vms));
     vm->priority = cfg->priority;
     vm->legacy_early_vf = cfg->legacy_early_vf;
+    vm->vmq = cfg->vmq;
     vm->id = w->next_partition_id++;
     sim_timer_init(w->sched, &vm->mig_tm, NULL, vm);
     struct traffic_endpoint_config ec = {
@@ -329,6 +330,36 @@ vstack_vm_vf(const struct vstack_world *w, const char *name, char *buf, size_t l
     if (vm == NULL)
         return sim_diag_fail(d, SIM_ENOENT, "%s: no such VM", name ? name : "(null)");
     snprintf(buf, len, "%s", vm->vf ? vm->vf->name : "none");
+    return 0;
+}
+
+int
+vstack_vm_vmq_vport(const struct vstack_world *w, const char *name, uint32_t *out,
+                    struct sim_diag *d)
+{
+    struct vs_vm *vm = vs__vm(w, name);
+    if (vm == NULL || out == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "vm %s: no such VM", name ? name : "(null)");
+    if (!vm->has_vmq_vport)
+        return sim_diag_fail(d, SIM_ENOENT, "vm %s: no VMQ VPort (vmq=%s)", name,
+                             vm->vmq ? "true" : "false");
+    *out = vm->vmq_vport;
+    return 0;
+}
+
+int
+vstack_switch_counters(const struct vstack_world *w, const char *name, uint64_t *lookups,
+                       uint64_t *vmq_hits, struct sim_diag *d)
+{
+    struct vs_switch *sw = vs__switch(w, name);
+    if (sw == NULL || sw->sw == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "switch %s: no such switch", name ? name : "(null)");
+    struct netvsp_switch_stats st;
+    netvsp_switch_stats(sw->sw, &st);
+    if (lookups != NULL)
+        *lookups = st.lookups;
+    if (vmq_hits != NULL)
+        *vmq_hits = st.vmq_hits;
     return 0;
 }
 

@@ -140,6 +140,10 @@ struct vstack_vm_config {
     int priority;         /* VF assignment priority (higher first); default 0 */
     bool legacy_early_vf; /* NetVSC as before Linux's 2022 fix: a VF bound before the host's
                              association is never used (netvsc.h); default false */
+    /* VMQ: a PF non-default VPort for this VM (CREATE_VPORT attached to the PF) holds its MAC
+     * filter while it has no VF, so the NIC switch sorts its frames into their own queue and
+     * NetVSP delivers them by VPort id, without a MAC lookup. Default false. */
+    bool vmq;
 };
 void vstack_vm_config_init(struct vstack_vm_config *c);
 /* `vm NAME`: guest partition, switch port (VMBus channel offered), NetVSC loaded, traffic
@@ -476,6 +480,15 @@ int vstack_pci_cfg_read(const struct vstack_world *w, const char *fn, uint32_t o
 /* The VM a VF is assigned to, or "none", into buf. */
 int vstack_pci_assigned(const struct vstack_world *w, const char *vf, char *buf, size_t len,
                         struct sim_diag *d);
+
+/* The VM's VMQ VPort id (vm vmq=true, created and holding no VF's place): SIM_ENOENT if it
+ * has none (yet). */
+int vstack_vm_vmq_vport(const struct vstack_world *w, const char *vm, uint32_t *out,
+                        struct sim_diag *d);
+/* A switch's forwarding counters: destination MAC lookups and frames delivered by VMQ VPort
+ * id without a lookup (netvsp_switch_stats). */
+int vstack_switch_counters(const struct vstack_world *w, const char *sw, uint64_t *lookups,
+                           uint64_t *vmq_hits, struct sim_diag *d);
 
 /* Drop totals of the world by cause (every report to the world's sink). */
 void vstack_world_drops(const struct vstack_world *w, uint64_t out[SIM_DROP_CAUSE_COUNT]);

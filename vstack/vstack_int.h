@@ -241,6 +241,13 @@ struct vs_vm {
     uint16_t filter_id; /* on the PF of sw->uplink */
     bool has_filter;
     struct vs_pf *filter_pf;
+    /* VMQ (`vm vmq=true`): a PF non-default VPort on vmq_pf holding the VM's filter while it
+     * has no VF (its "home" VPort instead of the default one); NetVSP maps it to the port. */
+    bool vmq;
+    bool vmq_pending; /* CREATE_VPORT in flight */
+    bool has_vmq_vport;
+    uint32_t vmq_vport;
+    struct vs_pf *vmq_pf;
     /* assignment */
     bool wants_vf;      /* queued for a VF (any, or `want`) */
     struct vs_vf *want; /* the specific VF it waits for, or NULL for any */
@@ -355,6 +362,10 @@ ndis_status_t vs__oid_sync(struct vs_pf *pf, enum ndis_request_type type, ndis_o
 void vs__pf_drain(struct vs_pf *pf);
 int vs__vm_filter_set(struct vs_vm *vm, struct sim_diag *d);
 int vs__vm_filter_clear(struct vs_vm *vm);
+/* The VPort the VM's filter lives on without a VF: its VMQ VPort, or the default VPort. */
+uint32_t vs__vm_home_vport(const struct vs_vm *vm);
+/* Delete the VM's VMQ VPort (after its filter was cleared); async, 0 if it has none. */
+int vs__vm_vmq_release(struct vs_vm *vm);
 void vs__objhdr(struct ndis_object_header *h, uint8_t rev, size_t size);
 void vs__fill_filter(struct vs_filter_req *r, uint32_t vport_id, const uint8_t mac[6]);
 
