@@ -767,6 +767,8 @@ do_vm(struct scn_run *r, const struct scn_stmt *s, struct sim_diag *d)
     c.vf = vf != NULL && strcmp(vf, "none") != 0 ? vf : NULL;
     if ((v = scn_stmt_value(s, "early-vf-fix")) != NULL)
         c.legacy_early_vf = !v->v.b;
+    if ((v = scn_stmt_value(s, "vmq")) != NULL)
+        c.vmq = v->v.b;
     return vstack_vm_add(r->w, pos_str(s, 0), &c, d);
 }
 

@@ -106,6 +106,9 @@ static const struct scn_param vm_keys[] = {
     KEY("early-vf-fix", SCN_T_BOOL, 0, 0, NULL, "true",
         "false: NetVSC as Linux before its 2022 fix (a VF bound before the association is "
         "never used)"),
+    KEY("vmq", SCN_T_BOOL, 0, 0, NULL, "false",
+        "true: its own PF VPort (VMQ queue) holds its MAC filter while it has no VF; the "
+        "switch delivers its frames without a MAC lookup"),
 };
 
 static const struct scn_param peer_pos[] = {
