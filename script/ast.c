@@ -751,6 +751,9 @@ fmt_expect(struct sbuf *b, const struct scn_stmt *s)
     case SCN_EXPECT_PCI:
         sb_printf(b, "pci %s %s", e->subject, e->field);
         break;
+    case SCN_EXPECT_SWITCH:
+        sb_printf(b, "switch %s %s", e->subject, e->field);
+        break;
     }
     if (e->op == SCN_OP_CONTIGUOUS) {
         sb_printf(b, " contiguous");

@@ -507,6 +507,22 @@ eval_pci(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
     return cmp_u64(e->op, v, e->value.v.u);
 }
 
+/* expect switch SW lookups|vmq_hits OP N */
+static bool
+eval_switch(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
+{
+    struct sim_diag d;
+    sim_diag_clear(&d);
+    uint64_t lookups = 0, hits = 0;
+    if (vstack_switch_counters(r->w, e->subject, &lookups, &hits, &d) != 0) {
+        act_error(act, len, d.reason);
+        return false;
+    }
+    uint64_t v = e->field_id == SCN_SW_VMQ_HITS ? hits : lookups;
+    snprintf(act, len, "%" PRIu64, v);
+    return cmp_u64(e->op, v, e->value.v.u);
+}
+
 static bool
 eval_cond(struct scn_run *r, const struct scn_expect *e, const struct vstack_mark *mark, char *act,
           size_t len)
@@ -524,6 +540,8 @@ eval_cond(struct scn_run *r, const struct scn_expect *e, const struct vstack_mar
         return eval_event(r, e, mark, act, len);
     case SCN_EXPECT_PCI:
         return eval_pci(r, e, act, len);
+    case SCN_EXPECT_SWITCH:
+        return eval_switch(r, e, act, len);
     }
     snprintf(act, len, "unknown expectation");
     return false;

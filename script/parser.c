@@ -54,7 +54,8 @@ struct parser {
     uint32_t capture_line; /* line of the `capture start` in effect, 0 when stopped */
 };
 
-static const char *const expect_forms[] = {"flow", "oid", "oid-sequence", "event", "pci", NULL};
+static const char *const expect_forms[] = {"flow",   "oid", "oid-sequence", "event", "pci",
+                                           "switch", NULL};
 
 /* ---------------------------------------------------------------------------------------------
  * Errors.
@@ -1023,7 +1024,8 @@ parse_condition(struct parser *P, const struct scn_verb_spec *spec, const struct
         extra[n_extra++] = spec->keys[k];
 
     if (strcmp(form, "flow") == 0 || strcmp(form, "pci") == 0 || strcmp(form, "oid") == 0 ||
-        strcmp(form, "oid-sequence") == 0 || strcmp(form, "event") == 0) {
+        strcmp(form, "oid-sequence") == 0 || strcmp(form, "event") == 0 ||
+        strcmp(form, "switch") == 0) {
         if (i >= n || toks[i].kind != SCN_TOK_WORD) {
             const struct scn_tok *at = i < n ? &toks[i] : NULL;
             const char *need = strcmp(form, "flow") == 0 ? "FLOW.FIELD, e.g. f1.lost"
@@ -1253,6 +1255,33 @@ parse_condition(struct parser *P, const struct scn_verb_spec *spec, const struct
             goto out;
         e->conds = conds;
         e->n_conds = nc;
+    } else if (strcmp(form, "switch") == 0) {
+        /* switch SW FIELD OP VALUE: the extensible switch's forwarding counters. */
+        e->kind = SCN_EXPECT_SWITCH;
+        const struct scn_tok *t = &toks[i++];
+        e->subject = t->text;
+        unsigned kind = resolve(P, t, t->text, SCN_OBJ_SWITCH, NULL);
+        if (kind == 0)
+            goto out;
+        e->subject_kind = kind;
+        size_t nf;
+        const struct scn_field_spec *sf = scn__switch_fields(&nf);
+        if (i >= n || toks[i].kind != SCN_TOK_WORD) {
+            perr_at(P, t->col + t->len, 1, "missing switch counter: lookups or vmq_hits");
+            goto out;
+        }
+        const struct scn_tok *ft = &toks[i++];
+        const struct scn_field_spec *f = find_field(sf, nf, ft->text);
+        if (f == NULL) {
+            field_list(list, sizeof list, sf, nf, 0);
+            perr(P, ft, "unknown switch counter '%s'%s; counters: %s", ft->text,
+                 dym(sug, sizeof sug, suggest_field(ft->text, sf, nf)), list);
+            goto out;
+        }
+        e->field = ft->text;
+        e->field_id = f->id;
+        if (!parse_comparison(P, toks, n, &i, f, e->field, e))
+            goto out;
     } else if (strcmp(form, "pci") == 0) {
         e->kind = SCN_EXPECT_PCI;
         const struct scn_tok *t = &toks[i++];
@@ -1329,7 +1358,7 @@ parse_condition(struct parser *P, const struct scn_verb_spec *spec, const struct
                     cand[c++] = P->syms[k].name;
             perr(P, t0,
                  "unknown condition '%s'%s; forms: VM.FIELD, flow, oid, oid-sequence, "
-                 "event, pci",
+                 "event, pci, switch",
                  form, dym(sug, sizeof sug, scn_suggest(form, cand, c)));
             goto out;
         }

@@ -188,6 +188,7 @@ enum scn_expect_kind {
     SCN_EXPECT_OID_SEQUENCE, /* expect oid-sequence h1.pf0 OID_A OID_B ... */
     SCN_EXPECT_EVENT,        /* expect event vm1 vf-removed kind=surprise */
     SCN_EXPECT_PCI,          /* expect pci h1.pf0 sriov.num_vfs == 4 */
+    SCN_EXPECT_SWITCH,       /* expect switch h1.sw0 lookups == 0 */
 };
 
 /* Fields of `expect VM.FIELD`. */
@@ -220,6 +221,12 @@ enum scn_flow_field {
 enum scn_oid_field {
     SCN_OIDF_STATUS, /* status name of the last completion of that OID */
     SCN_OIDF_COUNT,  /* int: completions of that OID so far */
+};
+
+/* Fields of `expect switch SW FIELD` (the extensible switch's forwarding counters). */
+enum scn_switch_field {
+    SCN_SW_LOOKUPS,  /* destination MAC lookups so far */
+    SCN_SW_VMQ_HITS, /* frames delivered by VMQ VPort id, without a lookup */
 };
 
 /* Fields of `expect pci PATH FIELD` (the modelled config space). */

@@ -178,6 +178,7 @@ const struct scn_field_spec *scn__vm_fields(size_t *n);
 const struct scn_field_spec *scn__flow_fields(size_t *n);
 const struct scn_field_spec *scn__oid_fields(size_t *n);
 const struct scn_field_spec *scn__pci_fields(size_t *n);
+const struct scn_field_spec *scn__switch_fields(size_t *n);
 
 struct scn_event_spec {
     enum scn_event id;

@@ -489,6 +489,18 @@ scn__pci_fields(size_t *n)
     return pci_fields;
 }
 
+static const struct scn_field_spec switch_fields[] = {
+    {"lookups", SCN_SW_LOOKUPS, SCN_T_INT, SCN_OBJ_SWITCH, NULL, 0, true},
+    {"vmq_hits", SCN_SW_VMQ_HITS, SCN_T_INT, SCN_OBJ_SWITCH, NULL, 0, true},
+};
+
+const struct scn_field_spec *
+scn__switch_fields(size_t *n)
+{
+    *n = N(switch_fields);
+    return switch_fields;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Events. Fields: the filters `expect event` may use on each.
  * ------------------------------------------------------------------------------------------- */

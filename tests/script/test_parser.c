@@ -1031,8 +1031,8 @@ Test(scn_docs, every_verb_key_field_and_event_is_documented)
                       scn_verb_name(s->verb));
         }
     }
-    const struct scn_field_spec *(*tables[])(size_t *) = {scn__vm_fields, scn__flow_fields,
-                                                          scn__oid_fields, scn__pci_fields};
+    const struct scn_field_spec *(*tables[])(size_t *) = {
+        scn__vm_fields, scn__flow_fields, scn__oid_fields, scn__pci_fields, scn__switch_fields};
     for (size_t t = 0; t < SIM_ARRAY_SIZE(tables); t++) {
         size_t n;
         const struct scn_field_spec *f = tables[t](&n);
