@@ -11,6 +11,7 @@
 
 #include "script/interp.h"
 #include "script/script.h"
+#include "vstack/vstack.h"
 
 SIM_ALLOC_TAG_DECLARE(scn_run);
 
@@ -256,4 +257,17 @@ Test(scn_interp, create_out_of_memory_sweep)
         cr_assert_lt(n, 10000);
     }
     scn_program_destroy(p);
+}
+
+/* The language's event names (script.h) and the event log's (vstack.h) are two tables: every
+ * event a script can expect must be one the virtualization stack logs, spelled the same. */
+Test(scn_interp, every_language_event_is_logged_by_vstack)
+{
+    for (int e = 0; e < SCN_EVENT_COUNT; e++) {
+        const char *name = scn_event_name((enum scn_event)e);
+        bool found = false;
+        for (int k = 0; k < VSTACK_EV_COUNT && !found; k++)
+            found = strcmp(name, vstack_event_kind_name((enum vstack_event_kind)k)) == 0;
+        cr_expect(found, "event '%s' of the language is not in VSTACK_EVENT_MAP", name);
+    }
 }
