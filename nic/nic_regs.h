@@ -31,9 +31,13 @@
 /* =============================================================================================
  * 1. PCI identity and resources
  * =========================================================================================== */
-#define NIC_PCI_VENDOR_ID    0x1d0f /* fictional vendor for the simulated part */
-#define NIC_PCI_DEVICE_ID    0x5201 /* PF: "sriovsim NIC, physical function" */
-#define NIC_PCI_VF_DEVICE_ID 0x5202 /* VF Device ID register of the SR-IOV capability */
+/* The identity of the part this model follows (Intel 82599, the SR-IOV NIC of the reference's
+ * lspci example): lspci and the PCI ID database name it "82599ES 10-Gigabit SFI/SFP+ Network
+ * Connection" and its VFs "82599 Ethernet Controller Virtual Function". Only the identity and
+ * the SR-IOV layout are borrowed; the registers below are this model's own, not the 82599's. */
+#define NIC_PCI_VENDOR_ID    0x8086 /* Intel */
+#define NIC_PCI_DEVICE_ID    0x10fb /* PF: 82599ES 10-Gigabit SFI/SFP+ */
+#define NIC_PCI_VF_DEVICE_ID 0x10ed /* VF Device ID register: 82599 Virtual Function */
 #define NIC_PCI_REVISION     0x01
 
 /* SR-IOV capability (hardware-initialised values). First VF Offset 0x80 / stride 2, as on the

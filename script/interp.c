@@ -1026,14 +1026,16 @@ do_action(struct scn_run *r, const struct scn_stmt *s, struct sim_diag *d)
         v = scn_stmt_value(s, "duration");
         return vstack_servicing(r->w, pos_str(s, 0), v ? v->v.ns : 0, d);
     case SCN_VERB_CAPTURE_START:
-        return do_capture_start(r, s, d);
+        return r->opts.no_capture ? 0 : do_capture_start(r, s, d);
     case SCN_VERB_CAPTURE_STOP: {
+        if (r->opts.no_capture)
+            return 0;
         r->capturing = false;
         int err = vstack_capture_stop(r->w, d);
         return err == 0 ? 0 : SIM_EIO;
     }
     case SCN_VERB_MARK:
-        return vstack_mark(r->w, pos_str(s, 0), d);
+        return r->opts.no_capture ? 0 : vstack_mark(r->w, pos_str(s, 0), d);
     case SCN_VERB_OID:
         return do_oid(r, s, d);
     case SCN_VERB_SET:
@@ -1308,6 +1310,12 @@ size_t
 scn_run_undecided(const struct scn_run *r)
 {
     return r != NULL ? r->verdicts_expected - r->n_results : 0;
+}
+
+struct vstack_world *
+scn_run_world(const struct scn_run *r)
+{
+    return r != NULL ? r->w : NULL;
 }
 
 sim_time_t

@@ -64,6 +64,7 @@ struct scn_run_opts {
      * start is refused), and whether it overrides every file= (the CLI's --capture). */
     const char *capture_default;
     bool capture_override;
+    bool no_capture;    /* ignore `capture start/stop` and `mark` (sriovsim config SCRIPT --at T) */
     int capture_format; /* enum cap_format, used when the statement gives no format= */
     FILE *out;          /* what `oid` statements print (NULL: nothing) */
     FILE *log;          /* notes: actions the stack refused, with the reason (NULL: nothing) */
@@ -113,6 +114,10 @@ struct scn_run_stats {
 };
 /* Fill *out (zeroes for a NULL run). */
 void scn_run_stats(const struct scn_run *r, struct scn_run_stats *out);
+
+/* The world the run built (to inspect it after scn_run_exec stopped, e.g. its PCIe fabric for
+ * `sriovsim config SCRIPT --at T`). Valid until scn_run_destroy. */
+struct vstack_world *scn_run_world(const struct scn_run *r);
 
 /* Tear down the world and free the run. NULL is ignored. */
 void scn_run_destroy(struct scn_run *r);

@@ -4,6 +4,8 @@
  * options, enable its VFs the way the OS does (NdisMEnableVirtualization / Linux sriov_enable),
  * run the virtual clock past the VF Enable delay, and dump every function's config space in
  * `lspci -xxxx` format (read it with `lspci -F FILE -vvv`), or a decoded summary with --json.
+ * With a scenario script instead (`sriovsim config SCRIPT --at T`) it runs the script on the
+ * virtual clock up to T and dumps the config space of a host's fabric as the drivers left it.
  * The dump logic lives in pcie/dump.c (pcie_dump_lspci); this file only parses options.
  */
 #include <errno.h>
@@ -13,8 +15,11 @@
 #include <string.h>
 
 #include "pcie/pcie.h"
+#include "script/interp.h"
 #include "sim/sim.h"
 #include "tools/cli.h"
+#include "tools/cli_script.h"
+#include "vstack/vstack.h"
 
 #define CMD "config"
 
@@ -24,6 +29,7 @@ usage(FILE *out)
     fprintf(
         out,
         "usage: sriovsim config [options]\n"
+        "       sriovsim config [--at T] [--host NAME] [-s BDF] [-o FILE] [--json] SCRIPT\n"
         "\n"
         "Builds one SR-IOV PF and its VFs on the simulated PCIe fabric, enables the VFs as the\n"
         "OS would (NumVFs, VF Enable | VF MSE, then the 100 ms delay on the virtual clock) and\n"
@@ -52,8 +58,15 @@ usage(FILE *out)
         "  --json               print a decoded summary instead of the dump\n"
         "  -h, --help           this help\n"
         "\n"
+        "With a scenario SCRIPT (.scn), the PFs are the script's: it runs on the virtual clock\n"
+        "up to --at T (default: its end; `capture` statements are ignored) and the config\n"
+        "space of one host's fabric is dumped as the drivers left it:\n"
+        "  --at T               virtual time to stop at (1.5s, 250ms, ...)\n"
+        "  --host NAME          which host's fabric (default: the first host of the script)\n"
+        "  e.g. sriovsim config scenarios/failover.scn --at 2s -o d.txt && lspci -F d.txt\n"
+        "\n"
         "Numbers accept decimal or 0x-hex. Exit codes: 0 ok, 64 bad option (the message names\n"
-        "the rule), 70 internal error, 74 output error.\n");
+        "the rule), 65 script error, 66 missing script, 70 internal error, 74 output error.\n");
 }
 
 /* Parse an unsigned number in [0, max]; returns false (after printing the error) if not. */
@@ -89,6 +102,8 @@ enum {
     OPT_VF_MSIX,
     OPT_RAW,
     OPT_JSON,
+    OPT_AT,
+    OPT_HOST,
 };
 
 struct config_opts {
@@ -98,6 +113,10 @@ struct config_opts {
     bool json;
     int select; /* -1 = all */
     const char *out_path;
+    const char *script;    /* scenario mode: the .scn to run */
+    sim_time_t at;         /* scenario mode: stop here (SIM_TIME_NEVER: the script's end) */
+    const char *host;      /* scenario mode: whose fabric (NULL: the first host) */
+    const char *pf_option; /* a PF-building option given (refused in scenario mode) */
 };
 
 static int
@@ -119,6 +138,8 @@ parse_options(int argc, char **argv, const struct cli_global *g, struct config_o
         {"vf-msix", required_argument, NULL, OPT_VF_MSIX},
         {"raw-ids", no_argument, NULL, OPT_RAW},
         {"json", no_argument, NULL, OPT_JSON},
+        {"at", required_argument, NULL, OPT_AT},
+        {"host", required_argument, NULL, OPT_HOST},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -126,8 +147,20 @@ parse_options(int argc, char **argv, const struct cli_global *g, struct config_o
     uint16_t rid;
     int opt;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "s:o:h", options, NULL)) != -1) {
+    int longindex = -1;
+    while ((opt = getopt_long(argc, argv, "s:o:h", options, &longindex)) != -1) {
+        if (opt >= OPT_BDF && opt <= OPT_VF_MSIX && longindex >= 0)
+            o->pf_option = options[longindex].name;
+        longindex = -1;
         switch (opt) {
+        case OPT_AT:
+            if (sim_time_parse(optarg, &o->at) != 0)
+                return cli_error(g, CMD, CLI_EXIT_USAGE,
+                                 "--at '%s': expected a time like 1.5s, 250ms or 10us", optarg);
+            break;
+        case OPT_HOST:
+            o->host = optarg;
+            break;
         case OPT_BDF:
         case 's':
             if (pcie_rid_parse(optarg, &rid) != 0)
@@ -213,10 +246,17 @@ parse_options(int argc, char **argv, const struct cli_global *g, struct config_o
         }
     }
     if (optind < argc)
-        return cli_error(g, CMD, CLI_EXIT_USAGE,
-                         "unexpected argument '%s' (scenario files are not supported by config "
-                         "yet)",
+        o->script = argv[optind++];
+    if (optind < argc)
+        return cli_error(g, CMD, CLI_EXIT_USAGE, "unexpected argument '%s' (one script at most)",
                          argv[optind]);
+    if (o->script != NULL && o->pf_option != NULL)
+        return cli_error(g, CMD, CLI_EXIT_USAGE,
+                         "--%s has no effect with a scenario: the script's pf and sriov "
+                         "statements define the PFs",
+                         o->pf_option);
+    if (o->script == NULL && (o->at != SIM_TIME_NEVER || o->host != NULL))
+        return cli_error(g, CMD, CLI_EXIT_USAGE, "--at and --host need a scenario SCRIPT");
     if (o->num_vfs > o->pf.total_vfs)
         return cli_error(g, CMD, CLI_EXIT_USAGE,
                          "--num-vfs %lu > --total-vfs %u: NumVFs can be at most TotalVFs",
@@ -295,6 +335,116 @@ print_json(FILE *out, struct pcie_fabric *f, uint16_t pf_rid, int select)
     return rc == 0 ? 0 : SIM_EIO;
 }
 
+/* The output both modes share: check -s, open -o, print the dump or --json. Returns an exit
+ * code. */
+static int
+write_dump(const struct cli_global *g, const struct config_opts *o, struct pcie_fabric *f,
+           uint16_t pf_rid)
+{
+    char b[PCIE_RID_STRLEN];
+    struct sim_diag d = {0};
+    int err;
+    if (o->select >= 0 && pcie_fabric_fn_state(f, (uint16_t)o->select) != PCIE_FN_READY) {
+        char pb[PCIE_RID_STRLEN];
+        struct pcie_sriov_info in = {0};
+        pcie_sriov_info(f, pf_rid, &in);
+        return cli_error(g, CMD, CLI_EXIT_USAGE,
+                         "-s %s: no function there (PF %s; its %u VFs start at offset 0x%x, "
+                         "stride %u)",
+                         pcie_rid_format((uint16_t)o->select, b, sizeof(b)),
+                         pcie_rid_format(pf_rid, pb, sizeof(pb)), in.num_vfs, in.vf_offset,
+                         in.vf_stride);
+    }
+    FILE *out = stdout;
+    if (o->out_path) {
+        out = fopen(o->out_path, "w");
+        if (!out)
+            return cli_error(g, CMD, CLI_EXIT_IOERR, "cannot write '%s': %s", o->out_path,
+                             strerror(errno));
+    }
+    if (g->json || o->json)
+        err = print_json(out, f, pf_rid, o->select);
+    else
+        err = pcie_dump_lspci(out, f, o->select, o->raw_ids ? PCIE_DUMP_RAW_IDS : 0, &d);
+    if (fflush(out) != 0 || ferror(out))
+        err = SIM_EIO;
+    if (out != stdout && fclose(out) != 0)
+        err = SIM_EIO;
+    if (err)
+        return cli_error(g, CMD, err == SIM_EIO ? CLI_EXIT_IOERR : CLI_EXIT_SOFTWARE,
+                         "writing the dump failed: %s", sim_strerror(err));
+    return CLI_EXIT_OK;
+}
+
+/* Scenario mode: run SCRIPT up to --at on the virtual clock (captures off), then dump the
+ * chosen host's fabric. The PF is the first function with an SR-IOV capability. */
+static int
+config_from_script(const struct cli_global *g, const struct config_opts *o)
+{
+    struct scn_parse_opts popts;
+    cli_script_parse_opts(&popts);
+    struct scn_program *prog = NULL;
+    struct scn_diags *diags = NULL;
+    int err = scn_program_parse_file(o->script, &popts, &prog, &diags);
+    bool had_diags = diags != NULL && scn_diags_count(diags) != 0;
+    if (diags != NULL)
+        scn_diag_print(stderr, diags, true);
+    scn_diags_destroy(diags);
+    if (err != 0) {
+        if (err != SIM_EPARSE && !had_diags)
+            fprintf(stderr, "%s: %s\n", o->script, sim_strerror(err));
+        return cli_script_parse_exit(err);
+    }
+    uint64_t seed = g->seed;
+    if (!g->seed_given)
+        (void)scn_program_seed(prog, &seed);
+    struct scn_run_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.seed = seed;
+    ro.until = o->at;
+    ro.no_capture = true;
+    struct sim_diag d = {0};
+    struct scn_run *run = NULL;
+    int rc = CLI_EXIT_OK;
+    err = scn_run_create(prog, &ro, &run, &d);
+    if (err == 0)
+        err = scn_run_exec(run, &d);
+    if (err != 0) {
+        rc = cli_error(g, CMD, err == SIM_EIO ? CLI_EXIT_IOERR : CLI_EXIT_SOFTWARE,
+                       "%s: run stopped: %s", o->script,
+                       d.reason[0] != '\0' ? d.reason : sim_strerror(err));
+        goto done;
+    }
+    struct pcie_fabric *f = vstack_host_fabric(scn_run_world(run), o->host);
+    if (f == NULL) {
+        rc = o->host ? cli_error(g, CMD, CLI_EXIT_USAGE, "--host %s: no such host in %s", o->host,
+                                 o->script)
+                     : cli_error(g, CMD, CLI_EXIT_USAGE, "%s defines no host", o->script);
+        goto done;
+    }
+    uint16_t pf_rid = 0, r;
+    bool have_pf = false;
+    struct pcie_sriov_info in;
+    for (int after = -1; !have_pf && pcie_fabric_next_rid(f, after, &r) == 0; after = r)
+        if (pcie_sriov_info(f, r, &in) == 0) {
+            pf_rid = r;
+            have_pf = true;
+        }
+    if (!have_pf) {
+        rc = cli_error(g, CMD, CLI_EXIT_USAGE, "%s: the host has no SR-IOV PF at t=%s", o->script,
+                       sim_time_format(scn_run_now(run), (char[40]){0}, 40));
+        goto done;
+    }
+    if (g->verbosity > 0)
+        fprintf(stderr, "sriovsim config: %s dumped at t=%s\n", o->script,
+                sim_time_format(scn_run_now(run), (char[40]){0}, 40));
+    rc = write_dump(g, o, f, pf_rid);
+done:
+    scn_run_destroy(run);
+    scn_program_destroy(prog);
+    return rc;
+}
+
 int
 cli_cmd_config(int argc, char **argv, const struct cli_global *g)
 {
@@ -323,10 +473,13 @@ cli_cmd_config(int argc, char **argv, const struct cli_global *g)
                .vf_msix_bar = 3},
         .num_vfs = 4,
         .select = -1,
+        .at = SIM_TIME_NEVER,
     };
     int rc = parse_options(argc, argv, g, &o);
     if (rc)
         return rc < 0 ? CLI_EXIT_OK : rc;
+    if (o.script != NULL)
+        return config_from_script(g, &o);
     if (!o.pf.total_vfs)
         o.pf.vf_msix_vectors = 0;
     if (!o.pf.msix_vectors)
@@ -337,7 +490,6 @@ cli_cmd_config(int argc, char **argv, const struct cli_global *g)
     struct pcie_fn *pf = NULL;
     struct sim_diag d = {0};
     char b[PCIE_RID_STRLEN];
-    FILE *out = stdout;
     rc = CLI_EXIT_SOFTWARE;
     if (sim_sched_create(SIM_SCHED_VIRTUAL, &s) || pcie_fabric_create(s, &f)) {
         cli_error(g, CMD, rc, "out of memory creating the fabric");
@@ -376,45 +528,8 @@ cli_cmd_config(int argc, char **argv, const struct cli_global *g)
                 pcie_rid_format(pf_rid, b, sizeof(b)), pcie_pf_num_vfs(pf),
                 sim_time_format(sim_sched_now(s), tb, sizeof(tb)));
     }
-    if (o.select >= 0 && pcie_fabric_fn_state(f, (uint16_t)o.select) != PCIE_FN_READY) {
-        char pb[PCIE_RID_STRLEN];
-        struct pcie_sriov_info in = {0};
-        pcie_sriov_info(f, pf_rid, &in);
-        rc = cli_error(g, CMD, CLI_EXIT_USAGE,
-                       "-s %s: no function there (PF %s; its %u VFs start at offset 0x%x, "
-                       "stride %u)",
-                       pcie_rid_format((uint16_t)o.select, b, sizeof(b)),
-                       pcie_rid_format(pf_rid, pb, sizeof(pb)), pcie_pf_num_vfs(pf), in.vf_offset,
-                       in.vf_stride);
-        goto done;
-    }
-    if (o.out_path) {
-        out = fopen(o.out_path, "w");
-        if (!out) {
-            rc = cli_error(g, CMD, CLI_EXIT_IOERR, "cannot write '%s': %s", o.out_path,
-                           strerror(errno));
-            out = stdout;
-            goto done;
-        }
-    }
-    if (g->json || o.json)
-        err = print_json(out, f, pf_rid, o.select);
-    else
-        err = pcie_dump_lspci(out, f, o.select, o.raw_ids ? PCIE_DUMP_RAW_IDS : 0, &d);
-    if (fflush(out) != 0 || ferror(out))
-        err = SIM_EIO;
-    if (out != stdout && fclose(out) != 0)
-        err = SIM_EIO;
-    out = stdout;
-    if (err) {
-        rc = cli_error(g, CMD, err == SIM_EIO ? CLI_EXIT_IOERR : CLI_EXIT_SOFTWARE,
-                       "writing the dump failed: %s", sim_strerror(err));
-        goto done;
-    }
-    rc = CLI_EXIT_OK;
+    rc = write_dump(g, &o, f, pf_rid);
 done:
-    if (out != stdout)
-        fclose(out);
     pcie_fabric_destroy(f);
     if (s)
         sim_sched_destroy(s);

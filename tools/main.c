@@ -22,17 +22,11 @@ static const struct cli_command commands[] = {
 #ifdef SRIOVSIM_HAVE_BENCH
     {"bench", "run a benchmark (ring: the lock-free descriptor ring)", cli_cmd_bench},
 #endif
-#ifdef SRIOVSIM_HAVE_CMD_RUN
     {"run", "run a scenario script on the virtual clock and check its expectations", cli_cmd_run},
-#endif
-#ifdef SRIOVSIM_HAVE_CMD_CHECK
     {"check", "parse and check scenario scripts without running them (exit 65 on errors)",
      cli_cmd_check},
-#endif
-#ifdef SRIOVSIM_HAVE_CMD_CONFIG
     {"config", "dump PCIe config space in `lspci -xxxx` format (read it with lspci -F)",
      cli_cmd_config},
-#endif
     {"help", "show help for sriovsim or for one command", cmd_help},
 };
 

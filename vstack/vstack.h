@@ -45,6 +45,7 @@ struct vstack_world;
 struct traffic_registry;
 struct traffic_flow_stats;
 struct cap_registry;
+struct pcie_fabric;
 
 #define VSTACK_NAME_MAX 48u /* longest object name incl. NUL ("h1.pf0.vf255" fits easily) */
 
@@ -75,6 +76,9 @@ int vstack_world_create(const struct vstack_world_config *cfg, struct vstack_wor
 void vstack_world_destroy(struct vstack_world *w);
 
 struct sim_sched *vstack_world_sched(const struct vstack_world *w);
+/* The PCIe fabric of host `host` (NULL: the first host defined); NULL if there is no such host.
+ * For tools that inspect config space (sriovsim config SCRIPT --at T). */
+struct pcie_fabric *vstack_host_fabric(const struct vstack_world *w, const char *host);
 sim_time_t vstack_world_now(const struct vstack_world *w);
 uint64_t vstack_world_seed(const struct vstack_world *w);
 struct traffic_registry *vstack_world_traffic(const struct vstack_world *w);

@@ -55,6 +55,13 @@ vs__host(const struct vstack_world *w, const char *name)
 {
     FIND(w->hosts, w->n_hosts, name);
 }
+struct pcie_fabric *
+vstack_host_fabric(const struct vstack_world *w, const char *host)
+{
+    const struct vs_host *h = host != NULL ? vs__host(w, host) : w->n_hosts ? w->hosts[0] : NULL;
+    return h != NULL ? h->fabric : NULL;
+}
+
 struct vs_pf *
 vs__pf(const struct vstack_world *w, const char *name)
 {
@@ -233,8 +240,8 @@ vs__wire_send(struct vs_station *src, const uint8_t *frame, uint32_t len, uint64
         /* The drop point's name is formatted only here: this runs for every frame on the wire. */
         char where[VSTACK_NAME_MAX + 8];
         snprintf(where, sizeof where, "%s.wire", station_name(src));
-        vs__drop(w, len > VS_WIRE_SLOT ? SIM_DROP_MTU : SIM_DROP_RING_FULL, where, packet_id,
-                 frame, len);
+        vs__drop(w, len > VS_WIRE_SLOT ? SIM_DROP_MTU : SIM_DROP_RING_FULL, where, packet_id, frame,
+                 len);
         return;
     }
     sim_time_t due = at + src->latency;

@@ -380,8 +380,8 @@ Test(pf_rules, vf_oids_need_allocated_vf)
     cr_assert_eq(
         t_oid(&t, NDIS_REQUEST_METHOD, OID_SRIOV_VF_VENDOR_DEVICE_ID, &id, sizeof id, sizeof id),
         0);
-    cr_assert_eq(id.vendor_id, 0x1d0f);
-    cr_assert_eq(id.device_id, 0x5202);
+    cr_assert_eq(id.vendor_id, 0x8086);
+    cr_assert_eq(id.device_id, 0x10ed);
     cr_assert_eq(t_reset_vf(&t, vf), 0);
     cr_assert_eq(t_free_vf(&t, vf), 0);
     cr_assert_eq(t_delete_switch(&t), 0);

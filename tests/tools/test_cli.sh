@@ -71,6 +71,22 @@ if "$sim" --help | grep -q '^  config'; then
     else
         echo "cli: lspci not installed, skipping the lspci decode checks"
     fi
+    # Scenario mode: the script's PF, as its drivers left it at --at.
+    scn=$(dirname "$0")/../../scenarios/failover.scn
+    expect config-scenario 0 "$sim" config "$scn" --at 2s -o "$tmp/s.txt"
+    check config-scenario-pf grep -q '^01:00.0 ' "$tmp/s.txt"
+    expect config-scenario-json 0 "$sim" --json config "$scn" --at 2s
+    check config-scenario-json-vfs grep -q '"num_vfs": 8' <<<"$out"
+    expect config-scenario-pf-option 64 "$sim" config "$scn" --num-vfs 3
+    check config-scenario-pf-option-says grep -q -- '--num-vfs has no effect with a scenario' <<<"$err"
+    expect config-scenario-no-host 64 "$sim" config "$scn" --host h9
+    expect config-at-needs-script 64 "$sim" config --at 1s
+    expect config-scenario-missing 66 "$sim" config "$tmp/nope.scn"
+    if command -v lspci >/dev/null; then
+        out=$(lspci -F "$tmp/s.txt" -vvv -nn 2>/dev/null)
+        check lspci-scenario-vfs test "$(grep -c '\[8086:10ed\]' <<<"$out")" -eq 8
+        check lspci-scenario-numvfs grep -q 'Number of VFs: 8' <<<"$out"
+    fi
     rm -rf "$tmp"
 fi
 
