@@ -19,161 +19,7 @@
 #include "nic/nic_regs.h"
 #include "pf_test.h"
 
-#define D_MAX 8192
-
-/* ---- the wire: what the physical port sent ------------------------------------------------- */
-struct wire_log {
-    uint32_t n;
-    uint64_t ids[D_MAX];
-};
-static struct wire_log W;
-
-static void
-wire_tx(void *ctx, const void *frame, uint32_t len, uint64_t packet_id, sim_time_t done_at)
-{
-    struct wire_log *w = ctx;
-    (void)frame;
-    (void)len;
-    (void)done_at;
-    if (w->n < D_MAX)
-        w->ids[w->n] = packet_id;
-    w->n++;
-}
-
-/* ---- an in-test protocol bound to the PF (records indications with their VPort id) ---------- */
-struct proto {
-    struct ndis_protocol *p;
-    struct ndis_binding *b;
-    struct ndis_nbl_pool *pool;
-    uint32_t completions[D_MAX];
-    uint64_t completed, completed_ok;
-    uint32_t nrx;
-    uint64_t rx_ids[D_MAX];
-    uint32_t rx_vport[D_MAX];
-    bool hold;
-    struct ndis_nbl *held[D_MAX];
-    uint32_t nheld;
-};
-static struct proto P;
-
-static ndis_status_t
-p_bind(void *ctx, struct ndis_binding *b, const struct ndis_bind_parameters *bp)
-{
-    (void)bp;
-    ndis_binding_set_context(b, ctx);
-    return NDIS_STATUS_SUCCESS;
-}
-
-static void
-p_unbind(void *ctx, struct ndis_binding *b)
-{
-    (void)ctx;
-    (void)b;
-}
-
-static void
-p_receive(void *bctx, struct ndis_binding *b, struct ndis_nbl *chain, uint32_t flags)
-{
-    struct proto *p = bctx;
-    (void)flags;
-    for (struct ndis_nbl *n = chain; n != NULL; n = n->next) {
-        if (p->nrx < D_MAX) {
-            p->rx_ids[p->nrx] = n->packet_id;
-            p->rx_vport[p->nrx] = n->vport_id;
-        }
-        p->nrx++;
-    }
-    if (!p->hold) {
-        cr_assert_eq(ndis_binding_return(b, chain), 0);
-        return;
-    }
-    for (struct ndis_nbl *n = chain, *next; n != NULL; n = next) {
-        next = n->next;
-        n->next = NULL;
-        p->held[p->nheld++] = n;
-    }
-}
-
-static void
-p_send_complete(void *bctx, struct ndis_binding *b, struct ndis_nbl *chain, uint32_t flags)
-{
-    struct proto *p = bctx;
-    (void)flags;
-    for (struct ndis_nbl *n = chain, *next; n != NULL; n = next) {
-        next = n->next;
-        n->next = NULL;
-        if (n->packet_id < D_MAX)
-            p->completions[n->packet_id]++;
-        p->completed++;
-        if (n->status == NDIS_STATUS_SUCCESS)
-            p->completed_ok++;
-        cr_assert_eq(ndis_nbl_free(n, b), 0);
-    }
-}
-
-static const struct ndis_protocol_ops p_ops = {
-    .bind_adapter = p_bind,
-    .unbind_adapter = p_unbind,
-    .receive_net_buffer_lists = p_receive,
-    .send_net_buffer_lists_complete = p_send_complete,
-};
-
-static void
-up(struct topo *t, bool poll_mode)
-{
-    memset(&P, 0, sizeof P);
-    memset(&W, 0, sizeof W);
-    topo_hw(t, poll_mode);
-    static const struct nic_wire_ops wire = {.tx = wire_tx};
-    nic_port_attach(t->nic, &wire, &W);
-    struct pf_config pc = {
-        .name = "pf0",
-        .sched = t->sched,
-        .fabric = t->fabric,
-        .rid = T_PF_RID,
-        .trace = t->trace,
-        .poll_mode = poll_mode,
-        .drop_sink = &t->sink,
-    };
-    struct sim_diag d;
-    sim_diag_clear(&d);
-    cr_assert_eq(pf_adapter_create(&pc, &t->pf, &d), 0, "pf_adapter_create: %s", d.reason);
-    t->mp = pf_adapter_miniport(t->pf);
-    ndis_status_t st = 0;
-    cr_assert_eq(ndis_miniport_initialize(t->mp, &st, &d), 0, "%s", d.reason);
-    cr_assert_eq(ndis_miniport_restart(t->mp, &st, &d), 0, "%s", d.reason);
-}
-
-static void
-bind_proto(struct topo *t)
-{
-    struct sim_diag d;
-    sim_diag_clear(&d);
-    struct ndis_protocol_config pc = {.name = "tcpip", .ops = &p_ops, .ctx = &P};
-    cr_assert_eq(ndis_protocol_create(&pc, &P.p, &d), 0, "%s", d.reason);
-    struct ndis_nbl_pool_config nc = {.name = "proto.tx",
-                                      .nbl_count = 512,
-                                      .nbs_per_nbl = 1,
-                                      .data_size = 4096,
-                                      .track_owners = true};
-    cr_assert_eq(ndis_nbl_pool_create(&nc, &P.pool, &d), 0, "%s", d.reason);
-    ndis_status_t st = 0;
-    cr_assert_eq(ndis_bind(P.p, t->mp, &P.b, &st, &d), 0, "%s", d.reason);
-}
-
-static void
-down(struct topo *t)
-{
-    struct sim_diag d;
-    sim_diag_clear(&d);
-    if (P.b != NULL)
-        cr_assert_eq(ndis_unbind(P.b, &d), 0, "%s", d.reason);
-    if (P.p != NULL)
-        cr_assert_eq(ndis_protocol_destroy(P.p), 0);
-    if (P.pool != NULL)
-        cr_assert_eq(ndis_nbl_pool_destroy(P.pool), 0);
-    topo_fini(t); /* pause, halt, destroy; asserts zero live allocations */
-}
+#include "pf_proto_test.h"
 
 static const uint8_t PEER[6] = {0x02, 0xaa, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t M[6] = {0x00, 0x15, 0x5d, 0x00, 0x00, 0x42}; /* the VM's MAC */
@@ -241,7 +87,7 @@ vmq_vport(struct topo *t, uint32_t *filter)
 Test(pf_vmq, filtered_frames_indicated_with_the_vport_id)
 {
     struct topo t;
-    up(&t, false);
+    up(&t, false, 0);
     bind_proto(&t);
     cr_assert_eq(t_create_switch(&t, 0), 0);
     cr_assert_eq(qp_status(&t, 1) & NIC_QP_STATUS_ENABLED, 0, "QP 1 is off before the VPort");
@@ -302,7 +148,7 @@ Test(pf_vmq, filtered_frames_indicated_with_the_vport_id)
 Test(pf_vmq, two_vports_two_queues)
 {
     struct topo t;
-    up(&t, false);
+    up(&t, false, 0);
     bind_proto(&t);
     cr_assert_eq(t_create_switch(&t, 0), 0);
     uint32_t f1, f2, vp2 = 0;
@@ -332,7 +178,7 @@ Test(pf_vmq, two_vports_two_queues)
 Test(pf_vmq, send_on_the_vport_then_fallback_after_delete)
 {
     struct topo t;
-    up(&t, false);
+    up(&t, false, 0);
     bind_proto(&t);
     cr_assert_eq(t_create_switch(&t, 0), 0);
     uint32_t vp = vmq_vport(&t, NULL);
@@ -371,7 +217,7 @@ Test(pf_vmq, send_on_the_vport_then_fallback_after_delete)
 Test(pf_vmq, delete_with_frames_in_flight_accounts_for_every_frame)
 {
     struct topo t;
-    up(&t, true);
+    up(&t, true, 0);
     bind_proto(&t);
     cr_assert_eq(t_create_switch(&t, 0), 0);
     long live0 = sim_alloc_live_total();
@@ -440,7 +286,7 @@ Test(pf_vmq, delete_with_frames_in_flight_accounts_for_every_frame)
 Test(pf_vmq, delete_racing_sends_scenario_mode)
 {
     struct topo t;
-    up(&t, false);
+    up(&t, false, 0);
     bind_proto(&t);
     cr_assert_eq(t_create_switch(&t, 0), 0);
     uint32_t vp = vmq_vport(&t, NULL);
@@ -464,7 +310,7 @@ Test(pf_vmq, delete_racing_sends_scenario_mode)
 Test(pf_vmq, allocation_free_per_packet)
 {
     struct topo t;
-    up(&t, false);
+    up(&t, false, 0);
     bind_proto(&t);
     cr_assert_eq(t_create_switch(&t, 0), 0);
     uint32_t f = 0;
@@ -498,7 +344,7 @@ Test(pf_vmq, allocation_free_per_packet)
 Test(pf_vmq, create_vport_oom_sweep)
 {
     struct topo t;
-    up(&t, false);
+    up(&t, false, 0);
     bind_proto(&t);
     cr_assert_eq(t_create_switch(&t, 0), 0);
     unsigned vports0 = nic_vport_count(t.nic);
@@ -530,7 +376,7 @@ Test(pf_vmq, create_vport_oom_sweep)
 Test(pf_vmq, surprise_removal_with_sends_on_the_vmq_queue)
 {
     struct topo t;
-    up(&t, false);
+    up(&t, false, 0);
     bind_proto(&t);
     cr_assert_eq(t_create_switch(&t, 0), 0);
     uint32_t vp = vmq_vport(&t, NULL);
@@ -554,7 +400,7 @@ Test(pf_vmq, surprise_removal_with_sends_on_the_vmq_queue)
 Test(pf_vmq, halt_with_a_vmq_vport_frees_its_queue)
 {
     struct topo t;
-    up(&t, false);
+    up(&t, false, 0);
     bind_proto(&t);
     cr_assert_eq(t_create_switch(&t, 0), 0);
     uint32_t vp = vmq_vport(&t, NULL);
@@ -587,7 +433,7 @@ static const struct netvsc_rx_ops app_ops = {.receive = app_rx};
 Test(pf_vmq, netvsp_delivers_vmq_frames_without_a_lookup)
 {
     struct topo t;
-    up(&t, false);
+    up(&t, false, 0);
     memset(&A, 0, sizeof A);
     struct sim_diag d;
     sim_diag_clear(&d);
