@@ -124,67 +124,47 @@ value_u(const struct scn_stmt *s, const char *key, uint64_t dflt)
     return v != NULL ? v->v.u : dflt;
 }
 
+/* Whether `op` holds for an actual value that compares to the expected one as `order`
+ * (negative: less, 0: equal, positive: greater). One switch for every numeric type. */
 static bool
-cmp_i64(enum scn_op op, int64_t a, int64_t e)
+op_holds(enum scn_op op, int order)
 {
     switch (op) {
     case SCN_OP_EQ:
-        return a == e;
+        return order == 0;
     case SCN_OP_NE:
-        return a != e;
+        return order != 0;
     case SCN_OP_LT:
-        return a < e;
+        return order < 0;
     case SCN_OP_LE:
-        return a <= e;
+        return order <= 0;
     case SCN_OP_GT:
-        return a > e;
+        return order > 0;
     case SCN_OP_GE:
-        return a >= e;
+        return order >= 0;
     default:
         return false;
     }
+}
+
+static bool
+cmp_i64(enum scn_op op, int64_t a, int64_t e)
+{
+    return op_holds(op, (a > e) - (a < e));
 }
 
 static bool
 cmp_u64(enum scn_op op, uint64_t a, uint64_t e)
 {
-    switch (op) {
-    case SCN_OP_EQ:
-        return a == e;
-    case SCN_OP_NE:
-        return a != e;
-    case SCN_OP_LT:
-        return a < e;
-    case SCN_OP_LE:
-        return a <= e;
-    case SCN_OP_GT:
-        return a > e;
-    case SCN_OP_GE:
-        return a >= e;
-    default:
-        return false;
-    }
+    return op_holds(op, (a > e) - (a < e));
 }
 
 static bool
 cmp_f(enum scn_op op, double a, double e)
 {
-    switch (op) {
-    case SCN_OP_EQ:
-        return a == e;
-    case SCN_OP_NE:
-        return a != e;
-    case SCN_OP_LT:
-        return a < e;
-    case SCN_OP_LE:
-        return a <= e;
-    case SCN_OP_GT:
-        return a > e;
-    case SCN_OP_GE:
-        return a >= e;
-    default:
-        return false;
-    }
+    if (a != a || e != e) /* NaN is unordered: only != holds */
+        return op == SCN_OP_NE;
+    return op_holds(op, (a > e) - (a < e));
 }
 
 static bool

@@ -9,6 +9,9 @@
 #ifndef SRIOVSIM_TESTS_PF_PROTO_TEST_H
 #define SRIOVSIM_TESTS_PF_PROTO_TEST_H
 
+#include "hv/hv.h"
+#include "netvsc/netvsc.h"
+#include "netvsp/netvsp.h"
 #include "pf_test.h"
 
 #define D_MAX 8192
@@ -169,6 +172,83 @@ down(struct topo *t)
     if (P.pool != NULL)
         cr_assert_eq(ndis_nbl_pool_destroy(P.pool), 0);
     topo_fini(t); /* pause, halt, destroy; asserts zero live allocations */
+}
+
+/* ---- one guest behind the real NetVSP bound to the PF -------------------------------------- */
+/* Frames the guest's application received (through NetVSC), in order. */
+struct app_log {
+    uint32_t n;
+    uint64_t ids[D_MAX];
+};
+static struct app_log A;
+
+static void
+app_rx(void *ctx, const uint8_t *frame, uint32_t len, uint64_t id)
+{
+    struct app_log *l = ctx;
+    (void)frame;
+    (void)len;
+    if (l->n < D_MAX)
+        l->ids[l->n] = id;
+    l->n++;
+}
+static const struct netvsc_rx_ops app_ops = {.receive = app_rx};
+
+/* The host side (root partition, NetVSP bound to the PF miniport through NDIS, the VM's port)
+ * and the guest (partition, NetVSC adapter delivering to A), ready: NVSP INIT done. */
+struct guest_env {
+    struct hv_partition *root, *guest;
+    struct netvsp_switch *sw;
+    struct netvsp_port *port;
+    struct netvsc_adapter *ad;
+};
+
+static void
+guest_up(struct topo *t, struct guest_env *g, const uint8_t mac[6])
+{
+    memset(&A, 0, sizeof A);
+    memset(g, 0, sizeof *g);
+    struct sim_diag d;
+    sim_diag_clear(&d);
+    struct hv_partition_config pc;
+    hv_partition_config_init(&pc);
+    pc.id = 0;
+    pc.name = "h1";
+    pc.kind = HV_PARTITION_ROOT;
+    pc.mem_size = UINT64_C(4) << 20;
+    cr_assert_eq(hv_partition_create(t->sched, NULL, &pc, &g->root, &d), 0, "%s", d.reason);
+    hv_partition_config_init(&pc);
+    pc.id = 1;
+    pc.name = "vm1";
+    pc.mem_size = UINT64_C(16) << 20;
+    cr_assert_eq(hv_partition_create(t->sched, t->fabric, &pc, &g->guest, &d), 0, "%s", d.reason);
+    struct netvsp_switch_config sc = {.name = "h1.sw", .sched = t->sched, .drops = &t->sink};
+    cr_assert_eq(netvsp_switch_create(&sc, &g->sw, &d), 0, "%s", d.reason);
+    cr_assert_eq(netvsp_switch_bind_nic(g->sw, pf_adapter_miniport(t->pf), &d), 0, "%s", d.reason);
+    struct netvsp_port_config poc = {.host = g->root, .guest = g->guest};
+    memcpy(poc.mac, mac, 6);
+    cr_assert_eq(netvsp_port_create(g->sw, &poc, &g->port, &d), 0, "%s", d.reason);
+    struct netvsc_adapter_config ac;
+    netvsc_adapter_config_init(&ac);
+    ac.name = "vm1";
+    ac.guest = g->guest;
+    memcpy(ac.mac, mac, 6);
+    ac.drops = &t->sink;
+    ac.rx = &app_ops;
+    ac.rx_ctx = &A;
+    cr_assert_eq(netvsc_adapter_create(&ac, &g->ad, &d), 0, "%s", d.reason);
+    t_run_for(t, SIM_MSEC(1));
+    cr_assert(netvsc_adapter_is_ready(g->ad));
+}
+
+static void
+guest_down(struct topo *t, struct guest_env *g)
+{
+    cr_assert_eq(netvsc_adapter_destroy(g->ad), 0);
+    t_run_for(t, SIM_MSEC(1));
+    netvsp_switch_destroy(g->sw);
+    hv_partition_destroy(g->guest);
+    hv_partition_destroy(g->root);
 }
 
 #endif /* SRIOVSIM_TESTS_PF_PROTO_TEST_H */

@@ -325,66 +325,16 @@ Test(pf_datapath, binding_busy_until_every_send_completed)
 }
 
 /* ---- (4) the real NetVSP bound to the PF, one guest with NetVSC ----------------------------- */
-struct app_log {
-    uint32_t n;
-    uint64_t ids[D_MAX];
-};
-static struct app_log A;
-
-static void
-app_rx(void *ctx, const uint8_t *frame, uint32_t len, uint64_t id)
-{
-    struct app_log *l = ctx;
-    (void)frame;
-    (void)len;
-    if (l->n < D_MAX)
-        l->ids[l->n] = id;
-    l->n++;
-}
-static const struct netvsc_rx_ops app_ops = {.receive = app_rx};
 
 Test(pf_datapath, netvsp_bound_to_pf_carries_a_guest_to_the_wire_and_back)
 {
     struct topo t;
     up(&t, false, 0);
-    memset(&A, 0, sizeof A);
-    struct sim_diag d;
-    sim_diag_clear(&d);
-    struct hv_partition *root, *guest;
-    struct hv_partition_config pc;
-    hv_partition_config_init(&pc);
-    pc.id = 0;
-    pc.name = "h1";
-    pc.kind = HV_PARTITION_ROOT;
-    pc.mem_size = UINT64_C(4) << 20;
-    cr_assert_eq(hv_partition_create(t.sched, NULL, &pc, &root, &d), 0, "%s", d.reason);
-    hv_partition_config_init(&pc);
-    pc.id = 1;
-    pc.name = "vm1";
-    pc.mem_size = UINT64_C(16) << 20;
-    cr_assert_eq(hv_partition_create(t.sched, t.fabric, &pc, &guest, &d), 0, "%s", d.reason);
-
-    struct netvsp_switch *sw;
-    struct netvsp_switch_config sc = {.name = "h1.sw", .sched = t.sched, .drops = &t.sink};
-    cr_assert_eq(netvsp_switch_create(&sc, &sw, &d), 0, "%s", d.reason);
-    cr_assert_eq(netvsp_switch_bind_nic(sw, pf_adapter_miniport(t.pf), &d), 0, "%s", d.reason);
     static const uint8_t vm_mac[6] = {0x00, 0x15, 0x5d, 0x00, 0x00, 0x42};
-    struct netvsp_port *port;
-    struct netvsp_port_config poc = {.host = root, .guest = guest};
-    memcpy(poc.mac, vm_mac, 6);
-    cr_assert_eq(netvsp_port_create(sw, &poc, &port, &d), 0, "%s", d.reason);
-    struct netvsc_adapter *ad;
-    struct netvsc_adapter_config ac;
-    netvsc_adapter_config_init(&ac);
-    ac.name = "vm1";
-    ac.guest = guest;
-    memcpy(ac.mac, vm_mac, 6);
-    ac.drops = &t.sink;
-    ac.rx = &app_ops;
-    ac.rx_ctx = &A;
-    cr_assert_eq(netvsc_adapter_create(&ac, &ad, &d), 0, "%s", d.reason);
-    t_run_for(&t, SIM_MSEC(1));
-    cr_assert(netvsc_adapter_is_ready(ad));
+    struct guest_env g;
+    guest_up(&t, &g, vm_mac);
+    struct netvsp_switch *sw = g.sw;
+    struct netvsc_adapter *ad = g.ad;
 
     /* Guest -> NetVSC -> VMBus -> NetVSP -> PF default VPort -> NIC switch -> wire. */
     uint8_t f[200];
@@ -421,11 +371,7 @@ Test(pf_datapath, netvsp_bound_to_pf_carries_a_guest_to_the_wire_and_back)
     cr_assert_eq(t.ndrops, 0, "first drop: %s %s", t.ndrops ? t.drops[0].where : "",
                  t.ndrops ? sim_drop_cause_name(t.drops[0].cause) : "");
 
-    cr_assert_eq(netvsc_adapter_destroy(ad), 0);
-    t_run_for(&t, SIM_MSEC(1));
-    netvsp_switch_destroy(sw);
-    hv_partition_destroy(guest);
-    hv_partition_destroy(root);
+    guest_down(&t, &g);
     topo_fini(&t);
 }
 
