@@ -393,29 +393,48 @@ vs__pf_wire_rx(struct vs_pf *pf, const uint8_t *frame, uint32_t len, uint64_t pa
     (void)nic_port_rx(pf->nic, frame, len, packet_id);
 }
 
+/* For the objects named HOST.NAME (`pf`, `vswitch`): check the name, find its host and refuse
+ * a name already in use. Returns the host, or NULL with *rc set and the reason in d. */
+static struct vs_host *
+host_of_child(struct vstack_world *w, const char *path, const char *verb, const char *what,
+              struct sim_diag *d, int *rc)
+{
+    *rc = vs__name_check(path, d, verb);
+    if (*rc != 0)
+        return NULL;
+    const char *dot = strchr(path, '.');
+    if (dot == NULL || strchr(dot + 1, '.') != NULL || dot[1] == '\0') {
+        *rc = sim_diag_fail(d, SIM_EINVAL, "%s %s: %s is named HOST.NAME", verb, path, what);
+        return NULL;
+    }
+    char hname[VSTACK_NAME_MAX];
+    memcpy(hname, path, (size_t)(dot - path));
+    hname[dot - path] = '\0';
+    struct vs_host *h = vs__host(w, hname);
+    if (h == NULL) {
+        *rc = sim_diag_fail(d, SIM_ENOENT, "%s %s: no host %s", verb, path, hname);
+        return NULL;
+    }
+    if (vs__name_taken(w, path)) {
+        *rc = sim_diag_fail(d, SIM_EEXIST, "%s %s: the name is already used", verb, path);
+        return NULL;
+    }
+    return h;
+}
+
 int
 vstack_pf_add(struct vstack_world *w, const char *path, const struct vstack_pf_config *cfg,
               struct sim_diag *d)
 {
-    int rc = vs__name_check(path, d, "pf");
-    if (rc != 0)
+    int rc = 0;
+    struct vs_host *h = host_of_child(w, path, "pf", "a PF", d, &rc);
+    if (h == NULL)
         return rc;
     struct vstack_pf_config defc;
     if (cfg == NULL) {
         vstack_pf_config_init(&defc);
         cfg = &defc;
     }
-    const char *dot = strchr(path, '.');
-    if (dot == NULL || strchr(dot + 1, '.') != NULL || dot[1] == '\0')
-        return sim_diag_fail(d, SIM_EINVAL, "pf %s: a PF is named HOST.NAME", path);
-    char hname[VSTACK_NAME_MAX];
-    memcpy(hname, path, (size_t)(dot - path));
-    hname[dot - path] = '\0';
-    struct vs_host *h = vs__host(w, hname);
-    if (h == NULL)
-        return sim_diag_fail(d, SIM_ENOENT, "pf %s: no host %s", path, hname);
-    if (vs__name_taken(w, path))
-        return sim_diag_fail(d, SIM_EEXIST, "pf %s: the name is already used", path);
     if (cfg->total_vfs < 1 || cfg->total_vfs > NIC_MAX_VFS)
         return sim_diag_fail(d, SIM_ERANGE, "pf %s: total_vfs=%u outside 1..%u", path,
                              cfg->total_vfs, (unsigned)NIC_MAX_VFS);
@@ -627,25 +646,15 @@ int
 vstack_switch_add(struct vstack_world *w, const char *path, const struct vstack_switch_config *cfg,
                   struct sim_diag *d)
 {
-    int rc = vs__name_check(path, d, "vswitch");
-    if (rc != 0)
+    int rc = 0;
+    struct vs_host *h = host_of_child(w, path, "vswitch", "a switch", d, &rc);
+    if (h == NULL)
         return rc;
     struct vstack_switch_config defc;
     if (cfg == NULL) {
         vstack_switch_config_init(&defc);
         cfg = &defc;
     }
-    const char *dot = strchr(path, '.');
-    if (dot == NULL || strchr(dot + 1, '.') != NULL || dot[1] == '\0')
-        return sim_diag_fail(d, SIM_EINVAL, "vswitch %s: a switch is named HOST.NAME", path);
-    char hname[VSTACK_NAME_MAX];
-    memcpy(hname, path, (size_t)(dot - path));
-    hname[dot - path] = '\0';
-    struct vs_host *h = vs__host(w, hname);
-    if (h == NULL)
-        return sim_diag_fail(d, SIM_ENOENT, "vswitch %s: no host %s", path, hname);
-    if (vs__name_taken(w, path))
-        return sim_diag_fail(d, SIM_EEXIST, "vswitch %s: the name is already used", path);
     struct vs_pf *up = NULL;
     if (cfg->uplink != NULL) {
         up = vs__pf(w, cfg->uplink);
