@@ -31,6 +31,7 @@
 #include "sim/sim.h"
 #include "tools/cli.h"
 #include "tools/cli_script.h"
+#include "tools/json_stream.h"
 
 struct run_ctx {
     const struct cli_global *g;
@@ -38,6 +39,7 @@ struct run_ctx {
     bool quiet;
     bool trace;
     bool stats;
+    struct cli_jstream js; /* --json-stream (off unless asked) */
 };
 
 /* What --stats reports: the interpreter's scheduler figures and the wall time of the run. */
@@ -102,6 +104,8 @@ usage(FILE *out)
         "  --fail-fast              stop at the first failed expectation\n"
         "  -q, --quiet              print only failures and the closing line\n"
         "  --json                   one JSON document on stdout instead of text\n"
+        "  --json-stream            one JSON object per line on stdout as things happen\n"
+        "                           (start, result, ..., end) instead of text\n"
         "  --stats                  after the run, print on stderr the virtual time, wall time,\n"
         "                           scheduler events, events/s and simulated s per wall s\n"
         "                           (with --json also as \"stats\" in the document)\n"
@@ -126,7 +130,13 @@ on_result(void *ctx, const struct scn_result *r)
         fprintf(stderr, "%s:%u: expect failed: %s (expected %s, actual %s) at t=%s\n", c->file,
                 (unsigned)r->stmt->line, text, r->expected, r->actual, t);
     }
-    if (c->g->json || c->quiet)
+    if (cli_jstream_on(&c->js))
+        (void)cli_jstream_emitf(&c->js, "result", r->time_ns,
+                                "{s:s, s:i, s:i, s:s, s:b, s:s, s:s}", "file", c->file, "line",
+                                (int)r->stmt->line, "col", (int)r->stmt->col, "statement",
+                                r->stmt->text, "passed", r->passed, "expected", r->expected,
+                                "actual", r->actual);
+    if (c->g->json || c->quiet || cli_jstream_on(&c->js))
         return;
     printf("%s %s:%u: %s (actual %s) at t=%s\n", r->passed ? "ok  " : "FAIL", c->file,
            (unsigned)r->stmt->line, text, r->actual, t);
@@ -184,6 +194,7 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         OPT_FAIL_FAST,
         OPT_JSON,
         OPT_STATS,
+        OPT_JSON_STREAM,
     };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},
@@ -196,12 +207,14 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, OPT_JSON},
         {"stats", no_argument, NULL, OPT_STATS},
+        {"json-stream", no_argument, NULL, OPT_JSON_STREAM},
         {NULL, 0, NULL, 0},
     };
     struct cli_global gl = *g;
     struct scn_run_opts ropts = {.until = SIM_TIME_NEVER};
     struct run_ctx c = {.g = &gl};
     enum cap_format fmt = CAP_FORMAT_PCAPNG;
+    bool stream = false;
     const char *capture = NULL;
     int opt;
     optind = 0;
@@ -248,6 +261,9 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         case OPT_STATS:
             c.stats = true;
             break;
+        case OPT_JSON_STREAM:
+            stream = true;
+            break;
         default:
             usage(stderr);
             return CLI_EXIT_USAGE;
@@ -261,6 +277,10 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
                          argv[optind + 1]);
     c.file = argv[optind];
     c.quiet = gl.verbosity < 0;
+    if (stream && gl.json)
+        return cli_error(g, "run", CLI_EXIT_USAGE,
+                         "--json and --json-stream both write stdout: choose one");
+    cli_jstream_init(&c.js, stream ? stdout : NULL);
 
     struct scn_parse_opts popts;
     cli_script_parse_opts(&popts);
@@ -281,7 +301,11 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     uint64_t seed = gl.seed;
     if (!gl.seed_given)
         (void)scn_program_seed(prog, &seed);
-    if (!gl.json)
+    if (stream)
+        (void)cli_jstream_emitf(&c.js, "start", 0, "{s:s, s:s, s:s, s:I}", "tool", "sriovsim",
+                                "version", SIM_VERSION_STRING, "scenario", c.file, "seed",
+                                (json_int_t)seed);
+    else if (!gl.json)
         printf("seed: %" PRIu64 "\n", seed);
 
     ropts.seed = seed;
@@ -289,10 +313,10 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     ropts.capture_override = capture != NULL;
     ropts.capture_format = (int)fmt;
     ropts.on_result = on_result;
-    ropts.out = gl.json || c.quiet ? NULL : stdout;
+    ropts.out = gl.json || c.quiet || stream ? NULL : stdout;
     ropts.log = stderr;
     /* The trace goes to stdout in human mode; with --json (one document on stdout) to stderr. */
-    ropts.trace = c.trace ? (gl.json ? stderr : stdout) : NULL;
+    ropts.trace = c.trace ? (gl.json || stream ? stderr : stdout) : NULL;
     ropts.ctx = &c;
 
     struct sim_diag d;
@@ -315,7 +339,18 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         code = err == SIM_EIO ? CLI_EXIT_IOERR : CLI_EXIT_SOFTWARE;
     }
     if (run != NULL) {
-        if (gl.json) {
+        if (stream) {
+            (void)cli_jstream_emitf(&c.js, "end", scn_run_now(run), "{s:s, s:I, s:I, s:I}",
+                                    "scenario", c.file, "passed", (json_int_t)scn_run_passed(run),
+                                    "failed", (json_int_t)scn_run_failed(run), "undecided",
+                                    (json_int_t)scn_run_undecided(run));
+            if (cli_jstream_failed(&c.js)) {
+                fprintf(stderr, "%s: writing the JSON stream: %s\n", c.file,
+                        c.js.error ? strerror(c.js.error) : "write failed");
+                if (code == CLI_EXIT_OK || code == CLI_EXIT_FAILED)
+                    code = CLI_EXIT_IOERR;
+            }
+        } else if (gl.json) {
             int jc = write_json(&c, seed, run, scn_run_now(run), c.stats ? &st : NULL);
             if (code == CLI_EXIT_OK)
                 code = jc;

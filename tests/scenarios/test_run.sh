@@ -89,6 +89,19 @@ if command -v python3 >/dev/null; then
     check json-parses python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["summary"]["passed"]==2 and len(d["results"])==4' <<<"$out"
 fi
 
+# --- --json-stream: one object per line as it happens, start first, end last ----------------
+expect fails-stream 1 "$sim" run --seed 1 --json-stream "$data/fails.scn"
+check stream-first grep -q '^{"type":"start","t_ns":0,.*"seed":1}$' <(head -n 1 "$tmp/out")
+check stream-last grep -q '^{"type":"end","t_ns":200000000,.*"passed":2,"failed":2,"undecided":0}$' <(tail -n 1 "$tmp/out")
+check stream-results test "$(grep -c '^{"type":"result"' "$tmp/out")" -eq 4
+check stream-failure-line grep -q '^{"type":"result","t_ns":150000000,.*"line":13,.*"passed":false' "$tmp/out"
+if command -v python3 >/dev/null; then
+    check stream-parses python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' <"$tmp/out"
+fi
+expect stream-full 74 sh -c '"$0" run --seed 1 --json-stream "$1" >/dev/full' "$sim" "$data/fails.scn"
+check stream-full-message grep -q 'writing the JSON stream: No space left on device' <<<"$err"
+expect stream-and-json 64 "$sim" --json run --json-stream "$data/fails.scn"
+
 # --- --until stops the clock: later expectations stay undecided -------------------------------
 expect until 1 "$sim" run --seed 1 --until 120ms "$data/fails.scn"
 check until-note grep -q '^note: 2 expectation(s) not decided: the run stopped at t=0.120000000s$' <<<"$out"
