@@ -18,7 +18,7 @@ build_dir=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 packages=(cmake ninja-build gcc pkg-config libuv1-dev libpcap-dev libgraphviz-dev graphviz
-          libjansson-dev libcriterion-dev tshark pciutils)
+          libjansson-dev libcriterion-dev tshark pciutils libxml2-utils)
 
 install_missing() {
     local missing=()
@@ -64,6 +64,12 @@ run_main_job() {
     if command -v capinfos >/dev/null; then
         capinfos -T -r -c out/failover.pcapng 2>/dev/null | sed 's/^/  packets: /'
     fi
+    echo
+    # The picture: the model as its components report it, before the VF, on the VF, while
+    # switching back, and after (Graphviz; open the .svg in a browser).
+    "$sim" -q --seed 1 draw scenarios/failover.scn --at 0.2s,2s,3.05s,4.2s -o out/failover.svg
+    echo "Picture: out/failover.svg -- the failover as a strip of four moments (synthetic, on the"
+    echo "  VF, switching back, synthetic); each VM's data path is bold, edges carry packet counts."
     echo "Script reference: docs/scenario-language.md; more scenarios in scenarios/."
 }
 

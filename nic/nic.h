@@ -152,6 +152,29 @@ unsigned nic_filter_count(const struct nic *nic);
 /* The VPort filter_id points at, or NIC_VPORT_NONE. */
 uint16_t nic_filter_vport(const struct nic *nic, uint16_t filter_id);
 
+/* The device as an inspector (a debugger's register dump, `sriovsim draw`) sees it: VPorts with
+ * their owner, queue pairs and counters, and the receive filters pointing at them. Read-only;
+ * never allocates. */
+struct nic_vport_view {
+    uint16_t id;
+    int owner_vf;        /* -1: the PF (default VPort, VMQ VPorts); else the VF index */
+    uint16_t nqps;       /* queue pairs assigned */
+    uint16_t qps_enabled; /* of which the driver enabled (NIC_QP_CTRL_ENABLE) */
+    uint8_t mac[6];
+    unsigned nfilters;
+    struct nic_hw_vport_stats stats;
+};
+struct nic_filter_view {
+    uint16_t id;
+    uint16_t vport;
+    uint8_t mac[6];
+    uint16_t vlan;
+};
+/* The i-th live VPort in id order (i from 0): 0 and *out filled, SIM_ENOENT after the last. */
+int nic_vport_view(const struct nic *nic, unsigned i, struct nic_vport_view *out);
+/* The i-th live filter in the order they were set: 0, or SIM_ENOENT after the last. */
+int nic_filter_view(const struct nic *nic, unsigned i, struct nic_filter_view *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,6 +25,7 @@ static const struct cli_command commands[] = {
     {"run", "run a scenario script on the virtual clock and check its expectations", cli_cmd_run},
     {"check", "parse and check scenario scripts without running them (exit 65 on errors)",
      cli_cmd_check},
+    {"draw", "draw the model at virtual times T (Graphviz: .svg, .png or .dot)", cli_cmd_draw},
     {"config", "dump PCIe config space in `lspci -xxxx` format (read it with lspci -F)",
      cli_cmd_config},
     {"help", "show help for sriovsim or for one command", cmd_help},
