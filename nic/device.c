@@ -446,6 +446,7 @@ nic_create(struct pcie_fabric *f, const struct nic_config *cfg, struct nic **out
     for (unsigned i = 0; i <= max_filters; i++)
         atomic_init(&nic->filters[i].vport, NIC_VPORT_NONE);
     nic__cmd_init(nic);
+    nic__port_init(nic);
     nic__switch_reset(nic);
 
     struct pcie_pf_config pc = {
@@ -507,6 +508,7 @@ nic_destroy(struct nic *nic)
         return;
     pcie_fabric_unsubscribe(&nic->sub);
     sim_timer_stop(&nic->cmd_timer);
+    nic__port_fini(nic);
     /* Destroying the PF runs vf_removed for each VF (queues stopped there). */
     pcie_pf_destroy(nic->pf.pcie);
     nic->pf.pcie = NULL;

@@ -38,6 +38,8 @@ struct nic_qp {
     uint32_t size, ctrl, status, cause;
     struct sim_ring *ring[NIC_RING_COUNT];
     struct sim_timer tx_timer; /* TX service scheduled by a doorbell (scenario mode) */
+    struct nic_qp *port_next;  /* next QP waiting for the physical port (scenario mode) */
+    bool port_waiting;         /* on the port's wait list */
 };
 
 /* Mailbox of one VF. vf_ctrl holds NIC_VF_MBX_CTRL_* bits. */
@@ -126,6 +128,13 @@ struct nic {
     void *wire_ctx;
     bool wire_attached, admin_up, link_reported;
     sim_time_t port_busy_until;
+    /* Scenario mode: queues with frames for the wire while the port is busy wait here, in
+     * arrival order; each turn sends until the port is busy again (one frame), then the queue
+     * goes to the back: round robin between queues, as the transmit arbiter of a multi-queue
+     * NIC shares its port (no queue starves another). */
+    struct nic_qp *port_wait_head, *port_wait_tail;
+    struct nic_qp *port_turn; /* the queue the port is serving right now */
+    struct sim_timer port_timer;
 
     struct nic_knobs knobs;
     struct nic_stats stats;
@@ -195,6 +204,8 @@ void nic__qp_init(struct nic_qp *qp, struct nic_fn *fn, uint16_t index);
 void nic__qp_reset(struct nic_qp *qp);
 uint32_t nic__qp_reg_read(struct nic_qp *qp, uint32_t off);
 void nic__qp_reg_write(struct nic_qp *qp, uint32_t off, uint32_t val);
+void nic__port_init(struct nic *nic);
+void nic__port_fini(struct nic *nic);
 long nic__qp_tx_service(struct nic_qp *qp, unsigned budget);
 /* Deliver a frame into the first QP of vp (RX). Counts and reports drops itself. */
 void nic__qp_deliver(struct nic *nic, struct nic_vport *vp, const struct nic_frame *f,

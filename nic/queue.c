@@ -47,10 +47,100 @@ nic__qp_init(struct nic_qp *qp, struct nic_fn *fn, uint16_t index)
     sim_timer_init(fn->nic->sched, &qp->tx_timer, nic_qp_tx_timer, qp);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The transmit arbiter of the physical port (scenario mode).
+ * ------------------------------------------------------------------------------------------- */
+static void nic_port_timer(struct sim_timer *t);
+
+void
+nic__port_init(struct nic *nic)
+{
+    nic->port_wait_head = nic->port_wait_tail = nic->port_turn = NULL;
+    sim_timer_init(nic->sched, &nic->port_timer, nic_port_timer, nic);
+}
+
+void
+nic__port_fini(struct nic *nic)
+{
+    sim_timer_stop(&nic->port_timer);
+    for (struct nic_qp *q = nic->port_wait_head; q != NULL; q = q->port_next)
+        q->port_waiting = false;
+    nic->port_wait_head = nic->port_wait_tail = NULL;
+}
+
+static void
+nic_port_arm(struct nic *nic)
+{
+    if (nic->port_wait_head == NULL || sim_timer_is_pending(&nic->port_timer))
+        return;
+    sim_time_t now = sim_sched_now(nic->sched);
+    if (sim_timer_start_at(&nic->port_timer,
+                           nic->port_busy_until > now ? nic->port_busy_until : now) != 0)
+        nic->stats.sched_errors++;
+}
+
+static void
+nic_port_wait(struct nic *nic, struct nic_qp *qp)
+{
+    if (qp->port_waiting)
+        return;
+    qp->port_waiting = true;
+    qp->port_next = NULL;
+    if (nic->port_wait_tail != NULL)
+        nic->port_wait_tail->port_next = qp;
+    else
+        nic->port_wait_head = qp;
+    nic->port_wait_tail = qp;
+    nic_port_arm(nic);
+}
+
+/* A disabled queue leaves the wait list (a short list: one entry per busy queue). */
+static void
+nic_port_unwait(struct nic *nic, struct nic_qp *qp)
+{
+    if (!qp->port_waiting)
+        return;
+    struct nic_qp *prev = NULL;
+    for (struct nic_qp *q = nic->port_wait_head; q != NULL; prev = q, q = q->port_next) {
+        if (q != qp)
+            continue;
+        if (prev != NULL)
+            prev->port_next = q->port_next;
+        else
+            nic->port_wait_head = q->port_next;
+        if (nic->port_wait_tail == q)
+            nic->port_wait_tail = prev;
+        break;
+    }
+    qp->port_waiting = false;
+    qp->port_next = NULL;
+}
+
+/* The port is free: give it to the queues waiting, in turn, until it is busy again. */
+static void
+nic_port_timer(struct sim_timer *t)
+{
+    struct nic *nic = t->data;
+    while (nic->port_wait_head != NULL &&
+           nic->port_busy_until <= sim_sched_now(nic->sched)) {
+        struct nic_qp *qp = nic->port_wait_head;
+        nic->port_wait_head = qp->port_next;
+        if (nic->port_wait_head == NULL)
+            nic->port_wait_tail = NULL;
+        qp->port_waiting = false;
+        qp->port_next = NULL;
+        nic->port_turn = qp;
+        (void)nic__qp_tx_service(qp, NIC_TX_BURST); /* back to the tail if frames are left */
+        nic->port_turn = NULL;
+    }
+    nic_port_arm(nic);
+}
+
 static void
 nic_qp_disable(struct nic_qp *qp, uint32_t status)
 {
     sim_timer_stop(&qp->tx_timer);
+    nic_port_unwait(qp->fn->nic, qp);
     for (unsigned i = 0; i < NIC_RING_COUNT; i++)
         qp->ring[i] = NULL;
     qp->ctrl &= ~NIC_QP_CTRL_ENABLE;
@@ -317,6 +407,14 @@ nic__qp_tx_service(struct nic_qp *qp, unsigned budget)
         return 0;
     nic->stats.tx_services++;
     struct sim_ring *tx = qp->ring[NIC_RING_TX], *txc = qp->ring[NIC_RING_TXC];
+    if (!nic->poll_mode && nic->port_turn != qp &&
+        (qp->port_waiting || nic->port_wait_head != NULL ||
+         nic->port_busy_until > sim_sched_now(nic->sched))) {
+        /* Other queues are waiting for the port (or it is busy): wait for this one's turn. */
+        if (sim_ring_count(tx) > 0 && sim_ring_free_count(txc) > 0)
+            nic_port_wait(nic, qp);
+        return 0;
+    }
     while (done < (long)budget) {
         /* Scenario mode: one frame at a time onto a busy wire; resume when it is free. */
         if (!nic->poll_mode && nic->port_busy_until > sim_sched_now(nic->sched))
@@ -335,12 +433,8 @@ nic__qp_tx_service(struct nic_qp *qp, unsigned budget)
     if (done > 0)
         nic_qp_irq(qp, NIC_QP_CAUSE_TXC);
     if (!nic->poll_mode && (qp->status & NIC_QP_STATUS_ENABLED) && sim_ring_count(tx) > 0 &&
-        sim_ring_free_count(txc) > 0 && !sim_timer_is_pending(&qp->tx_timer)) {
-        sim_time_t now = sim_sched_now(nic->sched);
-        sim_time_t at = nic->port_busy_until > now ? nic->port_busy_until : now;
-        if (sim_timer_start_at(&qp->tx_timer, at) != 0)
-            nic->stats.sched_errors++;
-    }
+        sim_ring_free_count(txc) > 0)
+        nic_port_wait(nic, qp); /* more to send: the back of the line */
     return done;
 }
 

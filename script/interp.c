@@ -232,6 +232,12 @@ eval_flow(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
         act_error(act, len, d.reason);
         return false;
     }
+    /* Every look at a flow checks the contract first: whatever the field, the figures mean
+     * nothing if packets vanished or the flow stalled. */
+    if (vstack_flow_check(r->w, e->subject, &d) != 0) {
+        act_error(act, len, d.reason);
+        return false;
+    }
     uint64_t u = 0;
     switch ((enum scn_flow_field)e->field_id) {
     case SCN_FLOW_SENT:
@@ -254,6 +260,9 @@ eval_flow(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
         break;
     case SCN_FLOW_IN_FLIGHT:
         u = st.in_flight;
+        break;
+    case SCN_FLOW_REFUSED:
+        u = st.refused;
         break;
     case SCN_FLOW_DROPS:
         u = e->field_param >= 0 && e->field_param < SIM_DROP_CAUSE_COUNT
@@ -597,7 +606,12 @@ verdict(struct scn_run *r, size_t index, bool passed, const char *actual)
     res->index = index;
     res->time_ns = vstack_world_now(r->w);
     res->passed = passed;
-    expected_text(res->stmt, res->expected, sizeof res->expected);
+    res->invariant = res->stmt->expect == NULL;
+    if (res->invariant)
+        snprintf(res->expected, sizeof res->expected,
+                 "sent == delivered + dropped + in flight, and a live sender");
+    else
+        expected_text(res->stmt, res->expected, sizeof res->expected);
     snprintf(res->actual, sizeof res->actual, "%s", actual);
     if (passed)
         r->passed++;
@@ -607,6 +621,37 @@ verdict(struct scn_run *r, size_t index, bool passed, const char *actual)
         r->opts.on_result(r->opts.ctx, res);
     if (!passed && r->opts.fail_fast)
         r->stop = true;
+}
+
+/* The end of the run: every flow's conservation and liveness (vstack_flow_check). A broken
+ * contract is a failed verdict on the flow's `flow start` statement, naming the counts. */
+static void
+check_flows(struct scn_run *r)
+{
+    struct vstack_world *w = r->w;
+    for (size_t i = 0; i < vstack_flow_count(w) && !r->stop; i++) {
+        const char *name = vstack_flow_name(w, i);
+        struct sim_diag d;
+        sim_diag_clear(&d);
+        if (vstack_flow_check(w, name, &d) == 0)
+            continue;
+        size_t index = r->n_stmts;
+        for (size_t k = 0; k < r->n_stmts; k++) {
+            const struct scn_stmt *s = scn_program_stmt(r->prog, k);
+            if (s->verb == SCN_VERB_FLOW_START && s->n_pos > 0 && s->pos[0].v.str != NULL &&
+                strcmp(s->pos[0].v.str, name) == 0) {
+                index = k;
+                break;
+            }
+        }
+        if (index == r->n_stmts)
+            continue; /* cannot happen: every flow was started by a statement */
+        r->verdicts_expected++;
+        size_t before = r->n_results;
+        verdict(r, index, false, d.reason);
+        if (r->n_results == before)
+            return; /* out of memory, recorded */
+    }
 }
 
 static void
@@ -1237,6 +1282,10 @@ scn_run_exec(struct scn_run *r, struct sim_diag *d)
         exec_due(r);
         if (vstack_world_now(r->w) >= until)
             break;
+    }
+    if (r->error == 0 && !(r->opts.fail_fast && r->failed > 0)) {
+        r->stop = false;
+        check_flows(r);
     }
     /* A capture still open is closed here, so that its file is complete. */
     if (r->capturing) {

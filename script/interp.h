@@ -51,6 +51,9 @@ struct scn_result {
     size_t index;                /* statement index in the program */
     sim_time_t time_ns;          /* virtual time the verdict was reached */
     bool passed;
+    /* Not an `expect`: the model's contract checked on every run (a flow's conservation and
+     * liveness, at the end of the run), reported on the statement that started the flow. */
+    bool invariant;
     char expected[SCN_RESULT_TEXT_MAX]; /* "== vf", "OID_A OID_B", "<= 64" */
     char actual[SCN_RESULT_TEXT_MAX];   /* "synthetic", "OID_A (then nothing)", "912" */
 };

@@ -215,6 +215,7 @@ enum scn_flow_field {
     SCN_FLOW_THROUGHPUT,  /* rate: goodput as a rate value (>= 1.9Gbps) */
     SCN_FLOW_ALIVE,       /* bool: the connection survived (tcp-like) / still delivering */
     SCN_FLOW_SEQ,         /* op contiguous only: every byte delivered once, in order */
+    SCN_FLOW_REFUSED,     /* int: sends the data path refused (back-pressure; not in sent) */
 };
 
 /* Fields of `expect oid PATH OID FIELD`. */

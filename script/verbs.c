@@ -424,6 +424,7 @@ static const struct scn_field_spec flow_fields[] = {
     {"duplicates", SCN_FLOW_DUPLICATES, SCN_T_INT, SCN_OBJ_FLOW, NULL, 0, true},
     {"retransmits", SCN_FLOW_RETRANSMITS, SCN_T_INT, SCN_OBJ_FLOW, NULL, 0, true},
     {"in_flight", SCN_FLOW_IN_FLIGHT, SCN_T_INT, SCN_OBJ_FLOW, NULL, 0, true},
+    {"refused", SCN_FLOW_REFUSED, SCN_T_INT, SCN_OBJ_FLOW, NULL, 0, true},
     {"drops", SCN_FLOW_DROPS, SCN_T_INT, SCN_OBJ_FLOW, NULL, 0, true},
     {"gap_max", SCN_FLOW_GAP_MAX, SCN_T_DURATION, SCN_OBJ_FLOW, NULL, 0, true},
     {"latency_max", SCN_FLOW_LATENCY_MAX, SCN_T_DURATION, SCN_OBJ_FLOW, NULL, 0, true},

@@ -127,8 +127,9 @@ on_result(void *ctx, const struct scn_result *r)
     if (strncmp(text, "expect ", 7) == 0)
         text += 7;
     if (!r->passed) {
-        fprintf(stderr, "%s:%u: expect failed: %s (expected %s, actual %s) at t=%s\n", c->file,
-                (unsigned)r->stmt->line, text, r->expected, r->actual, t);
+        fprintf(stderr, "%s:%u: %s failed: %s (expected %s, actual %s) at t=%s\n", c->file,
+                (unsigned)r->stmt->line, r->invariant ? "invariant" : "expect", text, r->expected,
+                r->actual, t);
     }
     if (cli_jstream_on(&c->js))
         (void)cli_jstream_emitf(&c->js, "result", r->time_ns,

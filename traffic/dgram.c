@@ -15,10 +15,9 @@ traffic_dgram_create(struct traffic_registry *reg, const struct traffic_flow_con
     return traffic__flow_create(reg, TRAFFIC_FLOW_DGRAM, cfg, out, d);
 }
 
-void
-traffic__dgram_pace_cb(struct sim_timer *t)
+static void
+dgram_pace(struct traffic_flow *f)
 {
-    struct traffic_flow *f = t->data;
     struct traffic_registry *reg = f->reg;
     sim_time_t now = sim_sched_now(reg->sched);
     uint32_t batch = f->cfg.batch;
@@ -55,6 +54,14 @@ traffic__dgram_pace_cb(struct sim_timer *t)
         SIM_ERROR(traffic, "flow %s: cannot re-arm its pacing timer; flow stopped", f->name);
         traffic__flow_finish(f);
     }
+}
+
+void
+traffic__dgram_pace_cb(struct sim_timer *t)
+{
+    struct traffic_flow *f = t->data;
+    dgram_pace(f);
+    traffic__live_note(f);
 }
 
 void

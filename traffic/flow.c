@@ -112,6 +112,7 @@ traffic__flow_create(struct traffic_registry *reg, enum traffic_flow_kind kind,
     }
     f->stop_at = SIM_TIME_NEVER;
     f->st.first_tx = f->st.last_tx = f->st.first_rx = f->st.last_rx = -1;
+    f->st.first_stall = -1;
     f->lat.min = INT64_MAX;
 
     rc = traffic__template_build(f, d);

@@ -225,6 +225,57 @@ traffic_flow_reconcile(const struct traffic_flow *f, struct sim_diag *d)
     return sim_diag_fail(d, SIM_EPROTO, "flow %s: %s", f->name, buf);
 }
 
+/* Should the sender be sending, and is nothing armed that will make it? */
+static bool
+is_stalled(const struct traffic_flow *f)
+{
+    bool should, armed = sim_timer_is_pending(&f->pace_timer);
+    if (f->tcp != NULL) {
+        enum traffic_conn_state cs = f->tcp->state;
+        should = f->started && (cs == TRAFFIC_CONN_SYN_SENT || cs == TRAFFIC_CONN_ESTABLISHED ||
+                                cs == TRAFFIC_CONN_FIN_WAIT);
+        armed = armed || sim_timer_is_pending(&f->tcp->rto_timer);
+    } else {
+        should = f->started && f->sending && !f->done;
+    }
+    return should && !armed;
+}
+
+void
+traffic__live_note(struct traffic_flow *f)
+{
+    if (!is_stalled(f))
+        return;
+    if (f->st.stalls++ == 0)
+        f->st.first_stall = sim_sched_now(f->reg->sched);
+    SIM_WARN(traffic, "flow %s: stalled: it should be sending but nothing is armed to make it",
+             f->name);
+}
+
+int
+traffic_flow_check_live(const struct traffic_flow *f, struct sim_diag *d)
+{
+    bool now = is_stalled(f);
+    if (!now && f->st.stalls == 0) {
+        sim_diag_clear(d);
+        return 0;
+    }
+    char t1[40], t2[40];
+    const char *state =
+        f->tcp != NULL ? traffic_conn_state_name(f->tcp->state) : (f->done ? "done" : "sending");
+    return sim_diag_fail(d, SIM_ESTATE,
+                         "flow %s stalled at %s (%llu time(s)%s): should send, nothing armed; "
+                         "state %s, last tx %s, %llu sent, %llu refused",
+                         f->name,
+                         f->st.stalls > 0 ? sim_time_format(f->st.first_stall, t1, sizeof t1)
+                                          : "now",
+                         (unsigned long long)f->st.stalls, now ? ", still" : ", revived later",
+                         state,
+                         f->st.last_tx >= 0 ? sim_time_format(f->st.last_tx, t2, sizeof t2)
+                                            : "never",
+                         (unsigned long long)f->st.sent, (unsigned long long)f->st.refused);
+}
+
 #define F(name, type)                                                                              \
     {                                                                                              \
 #name, TRAFFIC_FIELD_##type, offsetof(struct traffic_flow_stats, name)                     \
@@ -251,6 +302,8 @@ static const struct traffic_stats_field stats_fields[] = {
     F(late_unknown, U64),
     F(latency, LATENCY),
     F(gap_max, TIME),
+    F(stalls, U64),
+    F(first_stall, TIME),
     F(first_tx, TIME),
     F(last_tx, TIME),
     F(first_rx, TIME),

@@ -384,9 +384,8 @@ traffic__tcp_stop(struct traffic_flow *f)
 }
 
 static void
-tcp_pace_cb(struct sim_timer *timer)
+tcp_pace(struct traffic_flow *f)
 {
-    struct traffic_flow *f = timer->data;
     struct traffic__tcp *t = f->tcp;
     sim_time_t now = now_of(f);
     if (t->state == TRAFFIC_CONN_IDLE) {
@@ -405,6 +404,7 @@ tcp_pace_cb(struct sim_timer *timer)
         f->next_send = now; /* no catch-up burst after being blocked */
     uint32_t limit = f->cfg.rate_bps ? f->cfg.batch : UINT32_MAX;
     uint32_t n = 0;
+    bool refused = false;
     while (n < limit) {
         uint64_t off;
         bool rexmit = true;
@@ -422,15 +422,24 @@ tcp_pace_cb(struct sim_timer *timer)
         } else {
             break; /* window full, or nothing left to send */
         }
-        if (send_segment(f, off, rexmit) < 0)
-            break; /* refused: try again at the next pacing event */
+        if (send_segment(f, off, rexmit) < 0) {
+            refused = true; /* try again at the next pacing event */
+            break;
+        }
         if (off == t->nxt_off || !rexmit)
             t->nxt_off = off + t->mss;
         n++;
     }
-    if (n > 0 && f->cfg.rate_bps) {
-        traffic__pace_next(f, n);
+    if ((n > 0 || refused) && f->cfg.rate_bps) {
+        /* A refused send counts one pacing step: the timer must stay armed, or a flow whose
+         * every segment was already acknowledged (no RTO pending) would never send again. */
+        traffic__pace_next(f, n > 0 ? n : 1);
         if (sim_timer_start_at(&f->pace_timer, f->next_send) < 0)
+            SIM_ERROR(traffic, "flow %s: cannot re-arm its pacing timer", f->name);
+    } else if (refused && !sim_timer_is_pending(&f->tcp->rto_timer)) {
+        /* Unpaced ("as fast as the window allows") and nothing outstanding: retry after the
+         * minimum RTO rather than never. */
+        if (sim_timer_start(&f->pace_timer, f->cfg.rto_min) < 0)
             SIM_ERROR(traffic, "flow %s: cannot re-arm its pacing timer", f->name);
     }
     if (t->end_off != UINT64_MAX && t->una_off == t->end_off && t->max_off == t->end_off &&
@@ -444,9 +453,8 @@ tcp_pace_cb(struct sim_timer *timer)
 }
 
 static void
-tcp_rto_cb(struct sim_timer *timer)
+tcp_rto(struct traffic_flow *f)
 {
-    struct traffic_flow *f = timer->data;
     struct traffic__tcp *t = f->tcp;
     t->timeouts++;
     if (t->retries >= f->cfg.max_retries) {
@@ -479,6 +487,22 @@ tcp_rto_cb(struct sim_timer *timer)
         return;
     }
     rto_arm(f);
+}
+
+static void
+tcp_pace_cb(struct sim_timer *timer)
+{
+    struct traffic_flow *f = timer->data;
+    tcp_pace(f);
+    traffic__live_note(f);
+}
+
+static void
+tcp_rto_cb(struct sim_timer *timer)
+{
+    struct traffic_flow *f = timer->data;
+    tcp_rto(f);
+    traffic__live_note(f);
 }
 
 static void
@@ -708,6 +732,8 @@ traffic__tcp_rx(struct traffic_flow *f, enum traffic__role role,
     }
     if (role == TRAFFIC__ROLE_RECEIVER)
         server_rx(f, fi);
-    else if (!f->done || t->state == TRAFFIC_CONN_CLOSED)
+    else if (!f->done || t->state == TRAFFIC_CONN_CLOSED) {
         client_rx(f, fi);
+        traffic__live_note(f);
+    }
 }

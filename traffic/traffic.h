@@ -415,6 +415,9 @@ struct traffic_flow_stats {
     uint64_t late_unknown;
     struct traffic_latency latency;
     sim_time_t gap_max;
+    uint64_t stalls;        /* times the sender was left with nothing armed to make it send
+                               again while it should be sending (liveness broken); 0 */
+    sim_time_t first_stall; /* when the first stall happened; -1 if none */
     sim_time_t first_tx; /* -1 if none */
     sim_time_t last_tx;
     sim_time_t first_rx;
@@ -481,6 +484,16 @@ void traffic_flow_stats(const struct traffic_flow *flow, struct traffic_flow_sta
  * time; "in flight" is only suspicious once older than inflight_limit. Returns 0, or
  * SIM_EPROTO with every mismatch explained in words in d. */
 int traffic_flow_reconcile(const struct traffic_flow *flow, struct sim_diag *d);
+
+/* Liveness: a flow that should be sending has something scheduled that will make it send
+ * (its pacing timer, or for a TCP-like client its retransmission timer). A datagram flow that
+ * is started, not stopped and not finished, or a TCP-like client in SYN_SENT / ESTABLISHED /
+ * FIN_WAIT, with neither armed will never send again: a stall. The flow checks this after each
+ * of its sender's callbacks and counts stalls (stats.stalls, first_stall), so a stall is caught
+ * even if something later revives the flow (a `flow stop` kicks the sender). A connection
+ * declared dead is not a stall (it gave up; `alive` reports it). Returns 0, or SIM_ESTATE with
+ * the stall described in d (the flow, its state, when it stalled, its last transmission). */
+int traffic_flow_check_live(const struct traffic_flow *flow, struct sim_diag *d);
 
 #ifdef __cplusplus
 }

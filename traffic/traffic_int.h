@@ -228,8 +228,13 @@ struct traffic_flow {
     sim_time_t last_arrival;
     struct traffic__hist lat;
     struct traffic_flow_stats st; /* counters kept live; derived fields filled on read */
+    /* liveness: st.stalls / st.first_stall are updated by traffic__live_note() after every
+     * callback that may leave the sender without an armed timer */
     struct traffic__tcp *tcp;     /* TCP-like only */
 };
+
+/* stats.c: after a sender callback, record a stall (should send, nothing armed). */
+void traffic__live_note(struct traffic_flow *f);
 
 /* frame.c: data frame templates for the hot path */
 int traffic__template_build(struct traffic_flow *f, struct sim_diag *d);

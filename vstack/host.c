@@ -504,6 +504,7 @@ vstack_pf_add(struct vstack_world *w, const char *path, const struct vstack_pf_c
         .trace = w->trace,
         .policy = vs__mbx_policy,
         .policy_ctx = pf,
+        .drop_sink = &w->sink, /* a send refused for a full TX ring is a drop with a cause */
     };
     rc = pf_adapter_create(&pc, &pf->pf, d);
     if (rc != 0)

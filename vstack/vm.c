@@ -469,6 +469,30 @@ vstack_flow_stop(struct vstack_world *w, const char *name, struct sim_diag *d)
     return 0;
 }
 
+size_t
+vstack_flow_count(const struct vstack_world *w)
+{
+    return w != NULL ? w->n_flows : 0;
+}
+
+const char *
+vstack_flow_name(const struct vstack_world *w, size_t i)
+{
+    return w != NULL && i < w->n_flows ? w->flows[i]->name : NULL;
+}
+
+int
+vstack_flow_check(const struct vstack_world *w, const char *name, struct sim_diag *d)
+{
+    struct vs_flow *f = vs__flow(w, name);
+    if (f == NULL)
+        return sim_diag_fail(d, SIM_ENOENT, "flow %s: no such flow", name ? name : "(null)");
+    int rc = traffic_flow_reconcile(f->flow, d);
+    if (rc != 0)
+        return rc;
+    return traffic_flow_check_live(f->flow, d);
+}
+
 int
 vstack_flow_stats(const struct vstack_world *w, const char *name, struct traffic_flow_stats *out,
                   struct sim_diag *d)

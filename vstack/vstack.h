@@ -275,6 +275,16 @@ int vstack_flow_stop(struct vstack_world *w, const char *name, struct sim_diag *
 /* Figures of a flow (traffic/traffic.h). */
 int vstack_flow_stats(const struct vstack_world *w, const char *name,
                       struct traffic_flow_stats *out, struct sim_diag *d);
+/* The run's flows, in the order they were started (i < vstack_flow_count; NULL past the end). */
+size_t vstack_flow_count(const struct vstack_world *w);
+const char *vstack_flow_name(const struct vstack_world *w, size_t i);
+/* The model's contract for one flow, checkable at any instant: conservation (sent == delivered
+ * + dropped by cause + in flight for data packets and, TCP-like, control segments in each
+ * direction: nothing unaccounted, nothing in flight for longer than 1 s) and liveness (a flow
+ * that should be sending has something armed that will make it send). Returns 0, SIM_ENOENT
+ * (no such flow), SIM_EPROTO (conservation broken) or SIM_ESTATE (stalled), the flow named and
+ * every count explained in d. */
+int vstack_flow_check(const struct vstack_world *w, const char *name, struct sim_diag *d);
 /* Send one hand-made Ethernet frame (from the destination MAC on, 14..1514 bytes, copied) as
  * `from`, belonging to no flow, as a test or a learner's probe would: a VM sends it through
  * NetVSC on its current data path with the source MAC exactly as given (no rewrite: a spoofed

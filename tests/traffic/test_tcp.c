@@ -327,3 +327,46 @@ Test(traffic_tcp, same_seed_same_figures)
     cr_expect_gt(a.retransmissions, 10u);
     cr_expect_eq(memcmp(&a, &b, sizeof a), 0, "same seed, different figures");
 }
+
+/* A data path that refuses every frame (a VM paused by a migration, a NIC not up yet). */
+static int
+refuse_xmit(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id)
+{
+    (void)frame;
+    (void)len;
+    (void)packet_id;
+    *(int *)ctx += 1;
+    return SIM_EAGAIN;
+}
+
+/* Liveness: a slow paced flow has every segment acknowledged between two sends, so no
+ * retransmission timer is pending when the path refuses a send. The pacing timer alone must
+ * bring it back once the path takes frames again (it used to stop for good). */
+Test(traffic_tcp, slow_flow_resumes_after_its_path_refused_a_send)
+{
+    struct world w;
+    world_init(&w, 21, SIM_USEC(10));
+    struct traffic_flow *f = make_tcp(&w, 100000000ull, 0, 0); /* 100 Mbit/s, no end */
+    cr_assert_eq(traffic_flow_start(f), 0);
+    world_run(&w, SIM_MSEC(20));
+    struct traffic_flow_stats before;
+    traffic_flow_stats(f, &before);
+    cr_assert_gt(before.sent, 100u);
+    int refusals = 0;
+    struct traffic_port_ops refusing = {.xmit = refuse_xmit};
+    traffic_endpoint_connect(w.a, &refusing, &refusals);
+    world_run(&w, SIM_MSEC(30));
+    cr_expect_gt(refusals, 0, "the path refused while paused");
+    traffic_endpoint_connect(w.a, &w.wire->ops, &w.wire->port[0]);
+    world_run(&w, SIM_MSEC(60));
+    struct traffic_flow_stats after;
+    traffic_flow_stats(f, &after);
+    /* 30 ms at 100 Mbit/s is ~250 segments. */
+    cr_expect_gt(after.sent, before.sent + 200u,
+                 "the flow sends again after the path came back (sent %llu -> %llu)",
+                 (unsigned long long)before.sent, (unsigned long long)after.sent);
+    cr_expect_gt(after.last_tx, SIM_MSEC(55));
+    cr_expect(after.alive);
+    expect_reconciled(f);
+    world_fini(&w);
+}
