@@ -31,15 +31,25 @@ SIM_ALLOC_TAG_DEFINE(scn_run);
 
 #define OPEN_MAX      64u  /* expectation windows open at one time */
 #define OID_SEQ_MAX   256u /* OIDs read back for one oid-sequence check */
-#define EVENTS_MAX    1024u
 #define EVAL_TEXT_MAX SCN_RESULT_TEXT_MAX
+
+/* Where a check reads the world from: its mark ("since the previous statement", for OID
+ * sequences and events) and, for `expect event`, a cursor into the event log, so a window
+ * re-evaluated after every scheduler step reads only the events logged since its last look
+ * (and sees every one of them, however many). */
+struct scan {
+    struct vstack_mark mark;
+    uint64_t ev_next;   /* next event seq to read */
+    uint64_t of_kind;   /* events of the expected kind and subject seen so far */
+    uint64_t last_seq;  /* the last of them (when of_kind > 0) */
+};
 
 /* One open window: an `expect ... within=` (or range) or the running `wait-until`. */
 struct open_cond {
     size_t index;                /* statement index */
     const struct scn_stmt *stmt; /* its statement */
     sim_time_t deadline;         /* window end (inclusive) */
-    struct vstack_mark mark;     /* "since the previous statement" for sequences and events */
+    struct scan scan;
     char last_actual[EVAL_TEXT_MAX];
 };
 
@@ -405,37 +415,36 @@ event_cond_holds(const struct vstack_event *ev, const struct scn_cond *c)
 }
 
 static bool
-eval_event(struct scn_run *r, const struct scn_expect *e, const struct vstack_mark *mark, char *act,
-           size_t len)
+eval_event(struct scn_run *r, const struct scn_expect *e, struct scan *sc, char *act, size_t len)
 {
-    const struct vstack_event *evs[EVENTS_MAX];
-    size_t n = vstack_events_since(r->w, mark, evs, EVENTS_MAX);
-    if (n > EVENTS_MAX)
-        n = EVENTS_MAX;
-    size_t of_kind = 0;
-    const struct vstack_event *last = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const struct vstack_event *ev = evs[i];
-        if (strcmp(vstack_event_kind_name(ev->kind), e->field) != 0 ||
+    uint64_t end = vstack_events_next_seq(r->w);
+    for (; sc->ev_next < end; sc->ev_next++) {
+        const struct vstack_event *ev = vstack_event_by_seq(r->w, sc->ev_next);
+        if (ev == NULL || strcmp(vstack_event_kind_name(ev->kind), e->field) != 0 ||
             strcmp(ev->subject, e->subject) != 0)
             continue;
-        of_kind++;
-        last = ev;
+        sc->of_kind++;
+        sc->last_seq = ev->seq;
         bool all = true;
         for (size_t c = 0; all && c < e->n_conds; c++)
             all = event_cond_holds(ev, &e->conds[c]);
         if (all) {
+            sc->ev_next++;
             vstack_event_format(ev, act, len);
             return true;
         }
     }
-    if (last == NULL) {
+    const struct vstack_event *last =
+        sc->of_kind > 0 ? vstack_event_by_seq(r->w, sc->last_seq) : NULL;
+    if (sc->of_kind == 0) {
         snprintf(act, len, "no %s event for %s", e->field, e->subject);
+    } else if (last == NULL) {
+        snprintf(act, len, "%" PRIu64 " %s event(s), none matching", sc->of_kind, e->field);
     } else {
         char line[EVAL_TEXT_MAX];
         vstack_event_format(last, line, sizeof line);
-        snprintf(act, len, "%zu %s event(s), none matching; last: %.*s", of_kind, e->field,
-                 (int)(len / 2), line);
+        snprintf(act, len, "%" PRIu64 " %s event(s), none matching; last: %.*s", sc->of_kind,
+                 e->field, (int)(len / 2), line);
     }
     return false;
 }
@@ -513,8 +522,7 @@ eval_switch(struct scn_run *r, const struct scn_expect *e, char *act, size_t len
 }
 
 static bool
-eval_cond(struct scn_run *r, const struct scn_expect *e, const struct vstack_mark *mark, char *act,
-          size_t len)
+eval_cond(struct scn_run *r, const struct scn_expect *e, struct scan *sc, char *act, size_t len)
 {
     switch (e->kind) {
     case SCN_EXPECT_VM:
@@ -524,9 +532,9 @@ eval_cond(struct scn_run *r, const struct scn_expect *e, const struct vstack_mar
     case SCN_EXPECT_OID:
         return eval_oid(r, e, act, len);
     case SCN_EXPECT_OID_SEQUENCE:
-        return eval_oid_sequence(r, e, mark, act, len);
+        return eval_oid_sequence(r, e, &sc->mark, act, len);
     case SCN_EXPECT_EVENT:
-        return eval_event(r, e, mark, act, len);
+        return eval_event(r, e, sc, act, len);
     case SCN_EXPECT_PCI:
         return eval_pci(r, e, act, len);
     case SCN_EXPECT_SWITCH:
@@ -676,7 +684,7 @@ eval_open(struct scn_run *r)
 {
     for (size_t k = 0; k < r->n_open && !r->stop;) {
         struct open_cond *o = &r->open[k];
-        if (eval_cond(r, o->stmt->expect, &o->mark, o->last_actual, sizeof o->last_actual)) {
+        if (eval_cond(r, o->stmt->expect, &o->scan, o->last_actual, sizeof o->last_actual)) {
             size_t index = o->index;
             char actual[EVAL_TEXT_MAX];
             memcpy(actual, o->last_actual, sizeof actual);
@@ -703,7 +711,7 @@ close_deadlines(struct scn_run *r, bool all)
             continue;
         }
         size_t index = o->index;
-        bool ok = eval_cond(r, o->stmt->expect, &o->mark, o->last_actual, sizeof o->last_actual);
+        bool ok = eval_cond(r, o->stmt->expect, &o->scan, o->last_actual, sizeof o->last_actual);
         char actual[EVAL_TEXT_MAX];
         memcpy(actual, o->last_actual, sizeof actual);
         bool is_wait = o->stmt->verb == SCN_VERB_WAIT_UNTIL;
@@ -1102,7 +1110,8 @@ static void
 start_cond(struct scn_run *r, size_t index, const struct scn_stmt *s)
 {
     char actual[EVAL_TEXT_MAX];
-    bool ok = eval_cond(r, s->expect, &r->mark, actual, sizeof actual);
+    struct scan sc = {.mark = r->mark, .ev_next = r->mark.event_seq};
+    bool ok = eval_cond(r, s->expect, &sc, actual, sizeof actual);
     if (ok || s->window_ns == 0) {
         if (s->verb == SCN_VERB_WAIT_UNTIL)
             wait_until_done(r, index);
@@ -1121,7 +1130,7 @@ start_cond(struct scn_run *r, size_t index, const struct scn_stmt *s)
     o->index = index;
     o->stmt = s;
     o->deadline = vstack_world_now(r->w) + s->window_ns;
-    o->mark = r->mark;
+    o->scan = sc;
     memcpy(o->last_actual, actual, sizeof actual);
     if (s->verb == SCN_VERB_WAIT_UNTIL)
         r->waiting = true;

@@ -168,6 +168,22 @@ vstack_events_since(const struct vstack_world *w, const struct vstack_mark *mark
     return n;
 }
 
+uint64_t
+vstack_events_next_seq(const struct vstack_world *w)
+{
+    return w->log.next_seq;
+}
+
+const struct vstack_event *
+vstack_event_by_seq(const struct vstack_world *w, uint64_t seq)
+{
+    const struct vs_eventlog *l = &w->log;
+    if (seq < l->first_seq || seq - l->first_seq >= l->count)
+        return NULL;
+    const struct vstack_event *ev = &l->ev[seq - l->first_seq];
+    return ev->seq == seq ? ev : NULL;
+}
+
 void
 vstack_events_dump(const struct vstack_world *w, FILE *out)
 {

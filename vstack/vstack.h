@@ -436,6 +436,11 @@ void vstack_mark_now(const struct vstack_world *w, struct vstack_mark *out);
  * pointers into out (valid until the next world call) and returns how many matched. */
 size_t vstack_events_since(const struct vstack_world *w, const struct vstack_mark *mark,
                            const struct vstack_event **out, size_t max);
+/* Incremental reading (a reader keeps its own cursor, so a check repeated after every
+ * scheduler step costs only the events logged since its last look): the seq the next event will
+ * get, and the event with a given seq (NULL if it was never logged or no longer held). */
+uint64_t vstack_events_next_seq(const struct vstack_world *w);
+const struct vstack_event *vstack_event_by_seq(const struct vstack_world *w, uint64_t seq);
 /* Print every event, one line each. */
 void vstack_events_dump(const struct vstack_world *w, FILE *out);
 

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "script/interp.h"
@@ -270,4 +271,27 @@ Test(scn_interp, every_language_event_is_logged_by_vstack)
             found = strcmp(name, vstack_event_kind_name((enum vstack_event_kind)k)) == 0;
         cr_expect(found, "event '%s' of the language is not in VSTACK_EVENT_MAP", name);
     }
+}
+
+/* An `expect event ... within=` sees every event logged in its window, however many: here the
+ * one it waits for comes after 1,500 others (the interpreter used to read only the first 1,024
+ * events since its mark, so the datapath switch was never seen). */
+Test(scn_interp, event_window_sees_every_event_not_only_the_first_1024)
+{
+    size_t cap = 1u << 17, off = 0;
+    char *src = malloc(cap);
+    cr_assert_not_null(src);
+    off += (size_t)snprintf(src + off, cap - off,
+                            TOPO "0 mark \"start\"\n"
+                                 "+0 expect event vm1 datapath-switched to=vf within=5s\n");
+    for (int i = 0; i < 1500; i++)
+        off += (size_t)snprintf(src + off, cap - off, "1ms mark \"m%d\"\n", i);
+    off += (size_t)snprintf(src + off, cap - off, "2ms attach-vf vm1 vf=h1.pf0.vf0\n");
+    cr_assert_lt(off, cap);
+    struct outcome o;
+    collect(src, 1, SIM_TIME_NEVER, false, &o);
+    free(src);
+    const struct scn_result *r = on_line(&o, 8);
+    cr_assert(r->passed, "actual %s", r->actual);
+    cr_assert_gt(r->time_ns, SIM_SEC(1), "after the offer delay");
 }
