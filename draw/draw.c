@@ -64,6 +64,115 @@ static void SIM_PRINTF(3, 4)
     agsafeset(obj, k, v, empty);
 }
 
+/* Object IDs in creation order. libcgraph's default ID discipline uses the address of the
+ * interned name as a named object's ID and writes subgraphs in ID order, so the order of the
+ * clusters in the .dot depended on the heap (an unrelated allocation elsewhere reordered the
+ * golden files). Here a named object's ID is 2 x (its name's rank of first use): the .dot
+ * lists subgraphs in the order the drawing created them, on every run and build. */
+struct draw_ids {
+    Agraph_t *g; /* the root graph: names are interned in its string dictionary */
+    char **names;
+    size_t n, cap;
+    IDTYPE anon; /* odd IDs for anonymous objects, as the default discipline does */
+};
+
+static void *
+ids_open(Agraph_t *g, Agdisc_t *disc)
+{
+    (void)disc;
+    struct draw_ids *s = sim_calloc(SIM_TAG(draw), 1, sizeof *s);
+    if (s != NULL) {
+        s->g = g;
+        s->anon = 1;
+    }
+    return s;
+}
+
+static long
+ids_map(void *state, int objtype, char *str, IDTYPE *id, int createflag)
+{
+    (void)objtype;
+    struct draw_ids *s = state;
+    if (str == NULL) {
+        *id = s->anon;
+        s->anon += 2;
+        return 1;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->names[i], str) == 0) {
+            *id = (IDTYPE)(i + 1) * 2;
+            return 1;
+        }
+    if (!createflag) {
+        *id = 0; /* unknown name: what the default discipline answers */
+        return 1;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        char **n = sim_realloc(SIM_TAG(draw), s->names, cap * sizeof *n);
+        if (n == NULL)
+            return 0;
+        s->names = n;
+        s->cap = cap;
+    }
+    /* Interned (agwrite asks the string dictionary whether a name is an HTML string). */
+    char *copy = agstrdup(s->g, str);
+    if (copy == NULL)
+        return 0;
+    s->names[s->n++] = copy;
+    *id = (IDTYPE)s->n * 2;
+    return 1;
+}
+
+static long
+ids_alloc(void *state, int objtype, IDTYPE id)
+{
+    (void)state;
+    (void)objtype;
+    (void)id;
+    return 1;
+}
+
+static void
+ids_free(void *state, int objtype, IDTYPE id)
+{
+    (void)state;
+    (void)objtype;
+    (void)id; /* names live until the graph is closed */
+}
+
+static char *
+ids_print(void *state, int objtype, IDTYPE id)
+{
+    (void)objtype;
+    struct draw_ids *s = state;
+    if (id == 0 || id % 2 != 0 || id / 2 > s->n)
+        return NULL;
+    return s->names[id / 2 - 1];
+}
+
+static void
+ids_close(void *state)
+{
+    struct draw_ids *s = state;
+    if (s == NULL)
+        return; /* the names go with the graph's string dictionary */
+    sim_free(s->names);
+    sim_free(s);
+}
+
+static void
+ids_register(void *state, int objtype, void *obj)
+{
+    (void)state;
+    (void)objtype;
+    (void)obj;
+}
+
+static Agiddisc_t draw_id_disc = {ids_open, ids_map,   ids_alloc,   ids_free,
+                                  ids_print, ids_close, ids_register};
+static Agdisc_t draw_disc = {NULL, &draw_id_disc, NULL};
+
 static Agraph_t *
 subgraph(Agraph_t *g, const char *name)
 {
@@ -424,7 +533,9 @@ draw_doc_create(const char *title, struct draw_doc **out, struct sim_diag *d)
         return sim_diag_fail(d, SIM_ENOMEM, "draw: out of memory");
     char name[128];
     snprintf(name, sizeof name, "sriovsim");
-    doc->g = agopen(name, Agdirected, NULL);
+    draw_disc.mem = &AgMemDisc;
+    draw_disc.io = &AgIoDisc;
+    doc->g = agopen(name, Agdirected, &draw_disc);
     if (doc->g == NULL) {
         sim_free(doc);
         return sim_diag_fail(d, SIM_ENOMEM, "draw: out of memory");

@@ -75,6 +75,7 @@ struct scn_run {
     int error;         /* first fatal error (SIM_E*) */
     struct sim_diag error_diag;
     size_t pending_peak; /* most scheduler events seen pending at once (scn_run_stats) */
+    struct oid_done *oids; /* raw `oid` requests submitted (freed with the run) */
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -922,6 +923,25 @@ do_capture_start(struct scn_run *r, const struct scn_stmt *s, struct sim_diag *d
     return err;
 }
 
+/* A raw `oid` statement's request in flight (freed with the run). */
+struct oid_done {
+    struct scn_run *r;
+    struct oid_done *next;
+    uint32_t line;
+    bool done;
+};
+
+static void
+oid_completed(void *ctx, const struct vstack_oid_result *res)
+{
+    struct oid_done *od = ctx;
+    struct scn_run *r = od->r;
+    od->done = true;
+    if (r->opts.out != NULL)
+        fprintf(r->opts.out, "%s:%u: %s\n", scn_program_name(r->prog), (unsigned)od->line,
+                res->line);
+}
+
 static int
 do_oid(struct scn_run *r, const struct scn_stmt *s, struct sim_diag *d)
 {
@@ -936,12 +956,21 @@ do_oid(struct scn_run *r, const struct scn_stmt *s, struct sim_diag *d)
         n_kv++;
     }
     const struct scn_value *vf = scn_stmt_value(s, "vf");
-    struct vstack_oid_result res;
-    memset(&res, 0, sizeof res);
-    int err = vstack_oid_request(r->w, pos_str(s, 0), s->pos[1].v.str, value_str(s, "method"),
-                                 vf != NULL ? (int)vf->v.u : -1, kv, n_kv, &res, d);
-    if (err == 0 && r->opts.out != NULL)
-        fprintf(r->opts.out, "%s:%u: %s\n", scn_program_name(r->prog), (unsigned)s->line, res.line);
+    /* The statement only submits the request: the clock is not run inside it, so the next
+     * statement runs at its own time; the completion is printed when it happens. */
+    struct oid_done *od = sim_calloc(SIM_TAG(scn_run), 1, sizeof *od);
+    if (od == NULL)
+        return sim_diag_fail(d, SIM_ENOMEM, "oid: out of memory");
+    od->r = r;
+    od->line = s->line;
+    od->next = r->oids;
+    r->oids = od;
+    int err = vstack_oid_submit(r->w, pos_str(s, 0), s->pos[1].v.str, value_str(s, "method"),
+                                vf != NULL ? (int)vf->v.u : -1, kv, n_kv, oid_completed, od, d);
+    if (err != 0) {
+        r->oids = od->next;
+        sim_free(od);
+    }
     return err;
 }
 
@@ -1269,11 +1298,9 @@ scn_run_exec(struct scn_run *r, struct sim_diag *d)
             break; /* every statement ran and every window closed */
         if (until < target)
             target = until;
-        /* A raw `oid` statement runs the clock until its completion, so what was due may
-         * already be in the past: it runs now. */
         sim_time_t now = vstack_world_now(r->w);
         if (target < now)
-            target = now;
+            target = now; /* cannot happen: no statement runs the clock */
         sample_pending(r);
         if (r->n_open > 0 && step_until(r, target))
             continue; /* a verdict changed what comes next: plan again */
@@ -1296,6 +1323,10 @@ scn_run_exec(struct scn_run *r, struct sim_diag *d)
         r->stop = false;
         check_flows(r);
     }
+    for (struct oid_done *od = r->oids; od != NULL; od = od->next)
+        if (!od->done && r->opts.log != NULL)
+            fprintf(r->opts.log, "%s:%u: note: the OID request was still pending when the run "
+                    "ended\n", scn_program_name(r->prog), (unsigned)od->line);
     /* A capture still open is closed here, so that its file is complete. */
     if (r->capturing) {
         struct sim_diag cd;
@@ -1384,7 +1415,12 @@ scn_run_destroy(struct scn_run *r)
         return;
     if (r->w != NULL)
         sim_timer_stop(&r->sentinel);
-    vstack_world_destroy(r->w);
+    vstack_world_destroy(r->w); /* no oid_completed after this */
+    while (r->oids != NULL) {
+        struct oid_done *od = r->oids;
+        r->oids = od->next;
+        sim_free(od);
+    }
     sim_free(r->results);
     sim_free(r->anchor_end);
     sim_free(r);

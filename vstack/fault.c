@@ -212,12 +212,56 @@ vstack_fault_clear(struct vstack_world *w, const char *target, struct sim_diag *
 }
 
 /* ---- raw OIDs ----------------------------------------------------------------------------- */
+/* One raw request in flight: a libuv-style request. Its completion is delivered to the
+ * caller's callback from the loop (a zero-delay timer, never from inside the submit call),
+ * exactly once; the world keeps the list so that its destruction can cancel the callback and
+ * free what never completed. */
 struct raw_ctx {
+    struct vstack_world *w;
+    struct raw_ctx *next; /* the world's list of raw requests in flight */
     bool done;
     ndis_status_t status;
+    ndis_oid_t oid;
+    vstack_oid_cb cb; /* NULL once the world is being destroyed */
+    void *cb_ctx;
+    struct sim_timer tm;
     struct ndis_oid_request req;
     _Alignas(16) uint8_t buf[VS_REQ_BUF];
 };
+
+static void
+raw_unlink(struct raw_ctx *c)
+{
+    for (struct raw_ctx **pp = &c->w->raw_reqs; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+}
+
+static void
+raw_deliver(struct sim_timer *t)
+{
+    struct raw_ctx *c = t->data;
+    struct vstack_world *w = c->w;
+    raw_unlink(c);
+    if (c->cb != NULL) {
+        struct vstack_oid_result out;
+        memset(&out, 0, sizeof out);
+        out.status = c->status;
+        char b[16];
+        snprintf(out.status_name, sizeof out.status_name, "%s",
+                 ndis_status_str(c->status, b, sizeof b));
+        out.bytes_written = c->req.bytes_written;
+        out.bytes_read = c->req.bytes_read;
+        out.bytes_needed = c->req.bytes_needed;
+        const struct ndis_trace_record *r = ndis_trace_last_completion(w->trace, NULL, c->oid);
+        if (r != NULL)
+            (void)ndis_trace_format(r, out.line, sizeof out.line);
+        c->cb(c->cb_ctx, &out);
+    }
+    sim_free(c);
+}
 
 static void
 raw_cb(struct ndis_oid_request *req, ndis_status_t status)
@@ -225,6 +269,32 @@ raw_cb(struct ndis_oid_request *req, ndis_status_t status)
     struct raw_ctx *c = req->data;
     c->done = true;
     c->status = status;
+    if (c->w->destroying) { /* no loop left to deliver on: nobody listens any more */
+        raw_unlink(c);
+        sim_free(c);
+        return;
+    }
+    if (sim_timer_start(&c->tm, 0) != 0)
+        raw_deliver(&c->tm); /* cannot normally happen: deliver now rather than never */
+}
+
+void
+vs__raw_reqs_cancel(struct vstack_world *w)
+{
+    for (struct raw_ctx *c = w->raw_reqs; c != NULL; c = c->next) {
+        c->cb = NULL;
+        sim_timer_stop(&c->tm);
+    }
+}
+
+void
+vs__raw_reqs_free(struct vstack_world *w)
+{
+    while (w->raw_reqs != NULL) {
+        struct raw_ctx *c = w->raw_reqs;
+        w->raw_reqs = c->next;
+        sim_free(c); /* never completed: its miniport is gone, so it never will */
+    }
 }
 
 static int
@@ -244,9 +314,9 @@ kv_u64(const struct vstack_kv *kv, size_t n, const char *key, uint64_t *out, boo
 }
 
 int
-vstack_oid_request(struct vstack_world *w, const char *adapter, const char *oid, const char *method,
-                   int vf, const struct vstack_kv *kv, size_t n_kv, struct vstack_oid_result *out,
-                   struct sim_diag *d)
+vstack_oid_submit(struct vstack_world *w, const char *adapter, const char *oid, const char *method,
+                  int vf, const struct vstack_kv *kv, size_t n_kv, vstack_oid_cb cb, void *ctx,
+                  struct sim_diag *d)
 {
     ndis_oid_t o;
     if (oid == NULL || !ndis_oid_parse(oid, &o))
@@ -350,36 +420,56 @@ vstack_oid_request(struct vstack_world *w, const char *adapter, const char *oid,
     else
         ndis_oid_request_init(&c->req, "script", type, o, c->buf, len);
     c->req.data = c;
+    c->w = w;
+    c->oid = o;
+    c->cb = cb;
+    c->cb_ctx = ctx;
+    sim_timer_init(w->sched, &c->tm, raw_deliver, c);
+    c->next = w->raw_reqs;
+    w->raw_reqs = c;
     int rc = ndis_oid_request_submit(mp, &c->req, raw_cb, d);
     if (rc != 0) {
+        raw_unlink(c);
         sim_free(c);
         return rc;
     }
-    sim_time_t deadline = sim_sched_now(w->sched) + SIM_SEC(10);
-    while (!c->done && sim_sched_now(w->sched) <= deadline)
-        if (sim_sched_step(w->sched) == 0)
-            break;
-    if (!c->done) {
-        /* Leave c allocated: the completion may still come (it would write into c). */
-        return sim_diag_fail(d, SIM_ETIMEDOUT, "oid %s %s: no completion within 10 s", adapter,
-                             oid);
-    }
-    if (out != NULL) {
-        memset(out, 0, sizeof *out);
-        out->status = c->status;
-        char b[16];
-        snprintf(out->status_name, sizeof out->status_name, "%s",
-                 ndis_status_str(c->status, b, sizeof b));
-        out->bytes_written = c->req.bytes_written;
-        out->bytes_read = c->req.bytes_read;
-        out->bytes_needed = c->req.bytes_needed;
-        const struct ndis_trace_record *r = ndis_trace_last_completion(w->trace, NULL, o);
-        if (r != NULL)
-            (void)ndis_trace_format(r, out->line, sizeof out->line);
-    }
-    sim_free(c);
     return 0;
 bad_value:
     sim_free(c);
     return sim_diag_fail(d, SIM_EINVAL, "oid %s %s: a key value is not a number", adapter, oid);
+}
+
+/* The old synchronous form, for tests: submit, then run the clock until the completion. */
+struct raw_sync {
+    bool done;
+    struct vstack_oid_result res;
+};
+
+static void
+raw_sync_cb(void *ctx, const struct vstack_oid_result *res)
+{
+    struct raw_sync *s = ctx;
+    s->done = true;
+    s->res = *res;
+}
+
+int
+vstack_oid_request(struct vstack_world *w, const char *adapter, const char *oid, const char *method,
+                   int vf, const struct vstack_kv *kv, size_t n_kv, struct vstack_oid_result *out,
+                   struct sim_diag *d)
+{
+    struct raw_sync st = {.done = false};
+    int rc = vstack_oid_submit(w, adapter, oid, method, vf, kv, n_kv, raw_sync_cb, &st, d);
+    if (rc != 0)
+        return rc;
+    sim_time_t deadline = sim_sched_now(w->sched) + SIM_SEC(10);
+    while (!st.done && sim_sched_now(w->sched) <= deadline)
+        if (sim_sched_step(w->sched) == 0)
+            break;
+    if (!st.done)
+        return sim_diag_fail(d, SIM_ETIMEDOUT, "oid %s %s: no completion within 10 s", adapter,
+                             oid);
+    if (out != NULL)
+        *out = st.res;
+    return 0;
 }

@@ -340,8 +340,16 @@ struct vstack_oid_result {
     uint32_t bytes_written, bytes_read, bytes_needed;
     char line[256]; /* the trace line of the completion */
 };
-/* Issue an OID to a PF (h1.pf0), VF miniport (h1.pf0.vf0, must be in a guest) or VM adapter
- * and run the clock until it completes. method: NULL = the OID's own. vf < 0: none. Returns 0
+/* Issue an OID to a PF (h1.pf0), VF miniport (h1.pf0.vf0, must be in a guest) or VM adapter,
+ * the libuv request way: returns at once; `cb` runs exactly once, later, from the loop, with
+ * the completion (never if the call fails; never after vstack_world_destroy began). method:
+ * NULL = the OID's own. vf < 0: none. Returns 0 (submitted), SIM_EINVAL (unknown OID / key,
+ * reason names it), SIM_ENOENT (no such adapter), SIM_ENOMEM. */
+typedef void (*vstack_oid_cb)(void *ctx, const struct vstack_oid_result *res);
+int vstack_oid_submit(struct vstack_world *w, const char *adapter, const char *oid,
+                      const char *method, int vf, const struct vstack_kv *kv, size_t n_kv,
+                      vstack_oid_cb cb, void *ctx, struct sim_diag *d);
+/* The same, for tests driving a world by hand: submit, then run the clock until it completes. method: NULL = the OID's own. vf < 0: none. Returns 0
  * when the request completed (whatever its status), SIM_EINVAL (unknown OID / key, reason
  * names it), SIM_ENOENT, SIM_ETIMEDOUT (no completion within 10 s virtual). */
 int vstack_oid_request(struct vstack_world *w, const char *adapter, const char *oid,

@@ -287,6 +287,8 @@ struct vs_flow {
 /* A named object in the one namespace. */
 enum vs_kind { VS_K_HOST = 1, VS_K_PF, VS_K_SWITCH, VS_K_VM, VS_K_PEER, VS_K_FLOW };
 
+struct raw_ctx;
+
 struct vstack_world {
     struct sim_sched *sched;
     struct cap_registry *cap;
@@ -318,6 +320,7 @@ struct vstack_world {
     uint32_t next_serial;
     uint64_t queue_seq;
     bool destroying;
+    struct raw_ctx *raw_reqs; /* fault.c: raw `oid` requests in flight */
     FILE *teardown_trace;
 };
 
@@ -335,6 +338,9 @@ void vs__vm_guest_mac_set(struct vs_vm *vm, const uint8_t mac[6]);
 struct vs_vm *vs__vm_by_mac(const struct vstack_world *w, const uint8_t mac[6]);
 struct vs_peer *vs__peer(const struct vstack_world *w, const char *name);
 struct vs_flow *vs__flow(const struct vstack_world *w, const char *name);
+/* fault.c: raw OID requests at world destruction: no callback any more / free the rest. */
+void vs__raw_reqs_cancel(struct vstack_world *w);
+void vs__raw_reqs_free(struct vstack_world *w);
 void vs__derive_mac(const char *name, uint8_t prefix, uint8_t mac[6]);
 int vs__station_init(struct vstack_world *w, struct vs_station *st, bool is_peer, void *owner,
                      const char *cap_name, struct sim_diag *d);

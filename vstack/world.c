@@ -559,6 +559,7 @@ vstack_world_destroy(struct vstack_world *w)
     if (w == NULL)
         return;
     w->destroying = true;
+    vs__raw_reqs_cancel(w);
     uint64_t trace_mark = ndis_trace_mark(w->trace);
     /* Flows first (their timers reference endpoints), then VMs (VFs taken down, filters
      * cleared), peers, switches, PFs in the documented teardown order, hosts. */
@@ -588,6 +589,7 @@ vstack_world_destroy(struct vstack_world *w)
     sim_free(w->vms);
     w->vms = NULL;
     w->n_vms = 0;
+    vs__raw_reqs_free(w); /* their miniports (PF, VF, VM adapters) are gone */
     for (size_t i = 0; i < w->n_peers; i++) {
         traffic_endpoint_destroy(w->peers[i]->ep);
         vs__station_fini(&w->peers[i]->st);

@@ -295,3 +295,23 @@ Test(scn_interp, event_window_sees_every_event_not_only_the_first_1024)
     cr_assert(r->passed, "actual %s", r->actual);
     cr_assert_gt(r->time_ns, SIM_SEC(1), "after the offer delay");
 }
+
+/* Honest time: a raw `oid` statement submits its request and returns; the clock is not run
+ * inside it. The RESET_VF below takes 100 ms to complete; the check written for 1 ms later
+ * runs 1 ms later (it used to run after the completion, at 2.351 s). */
+Test(scn_interp, raw_oid_does_not_run_the_clock_inside_the_statement)
+{
+    struct outcome o;
+    collect(TOPO "0 attach-vf vm1 vf=h1.pf0.vf0\n"
+                 "2.25s oid h1.pf0 OID_SRIOV_RESET_VF vf=0\n"
+                 "+1ms expect oid h1.pf0 OID_SRIOV_RESET_VF count == 0\n"
+                 "+0 expect oid h1.pf0 OID_SRIOV_RESET_VF count == 1 within=200ms\n",
+            1, SIM_TIME_NEVER, false, &o);
+    cr_assert_eq(o.err, 0);
+    const struct scn_result *r = on_line(&o, 9);
+    cr_assert_eq(r->time_ns, SIM_MSEC(2251), "ran at %" PRId64 " ns", r->time_ns);
+    cr_assert(r->passed, "not completed yet at 2.251 s: actual %s", r->actual);
+    r = on_line(&o, 10);
+    cr_assert(r->passed, "completed within the window: %s", r->actual);
+    cr_assert_gt(r->time_ns, SIM_MSEC(2251));
+}
