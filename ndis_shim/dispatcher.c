@@ -704,6 +704,7 @@ finish(struct ndis_miniport *mp, struct ndis_oid_request *req, ndis_status_t st,
     if (st == NDIS_STATUS_INVALID_LENGTH || st == NDIS_STATUS_BUFFER_TOO_SHORT)
         req->bytes_written = 0; /* meaningless with INVALID_LENGTH (§3.1); keep it 0 */
     ndis__trace_request(mp->trace, mp, req, NDIS_TRACE_COMPLETION);
+    ndis__observe_complete(mp, req, forwarded);
     if (SIM_UNLIKELY(sim_log_is_enabled(&sim_log_ns_ndis, SIM_LOG_DEBUG))) {
         char sb[16];
         SIM_DEBUG(ndis, "%s <- %s %s %s -> %s%s%s", mp->name, req->requester,
@@ -737,6 +738,7 @@ dispatch(struct ndis_miniport *mp, struct ndis_oid_request *req)
     req->rule = NULL;
     req->priv.fault = false;
     ndis__trace_request(mp->trace, mp, req, NDIS_TRACE_REQUEST);
+    ndis__observe_request(mp, req);
     ndis_status_t st = ndis_oid_request_validate(mp, req);
     if (st == NDIS_STATUS_SUCCESS) {
         struct ndis_fault *f = fault_find(mp, req->oid);
@@ -781,6 +783,7 @@ dispatch(struct ndis_miniport *mp, struct ndis_oid_request *req)
     if (req->priv.state == NDIS_OID_REQUEST_COMPLETING) {
         /* Completed with NdisMOidRequestComplete and also returned a final status. */
         mp->stats.double_completions++;
+        ndis__observe_misuse(mp, NDIS_MISUSE_DOUBLE_COMPLETION, req, NULL);
         SIM_WARN(ndis, "%s: %s completed twice (handler called complete and returned %08X)",
                  mp->name, ndis_oid_name(req->oid), st);
         st = req->status;
@@ -892,6 +895,7 @@ ndis_oid_request_complete(struct ndis_miniport *mp, struct ndis_oid_request *req
         (req->priv.state != NDIS_OID_REQUEST_AT_MINIPORT &&
          req->priv.state != NDIS_OID_REQUEST_PENDING)) {
         mp->stats.double_completions++;
+        ndis__observe_misuse(mp, NDIS_MISUSE_DOUBLE_COMPLETION, req, NULL);
         SIM_WARN(ndis,
                  "%s: NdisMOidRequestComplete for a request that is not outstanding "
                  "(already completed, or never pended)",

@@ -107,6 +107,15 @@ struct ndis_miniport {
 };
 
 /* trace.c: append a record (no-op if t is NULL). */
+/* Observers of mp->trace (request.c); cheap when none is attached. */
+void ndis__observe_request(const struct ndis_miniport *mp, const struct ndis_oid_request *req);
+void ndis__observe_complete(const struct ndis_miniport *mp, const struct ndis_oid_request *req,
+                            bool reached_miniport);
+void ndis__observe_misuse(const struct ndis_miniport *mp, enum ndis_misuse kind,
+                          const struct ndis_oid_request *req, const struct ndis_nbl *nbl);
+void ndis__observe_receive(const struct ndis_miniport *mp, const struct ndis_nbl *chain);
+void ndis__observe_send(const struct ndis_miniport *mp, const struct ndis_binding *b,
+                        const struct ndis_nbl *chain);
 void ndis__trace_request(struct ndis_trace *t, const struct ndis_miniport *mp,
                          const struct ndis_oid_request *req, enum ndis_trace_phase phase);
 void ndis__trace_indication(struct ndis_trace *t, const struct ndis_miniport *mp,

@@ -202,6 +202,49 @@ int ndis_trace_format(const struct ndis_trace_record *r, char *buf, size_t len);
 void ndis_trace_dump(const struct ndis_trace *t, FILE *out);
 
 /* =============================================================================================
+ * Observers of the trace: what a checker such as Driver Verifier's NDIS rules (or the verify/
+ * module) needs to see, beyond the trace lines — the request itself with its buffer, misuse
+ * NDIS detected, and the data-path hand-overs. Observers only look: every argument is const and
+ * an observer must not call back into NDIS. Every hook may be NULL. They run on the thread that
+ * made the call (the loop thread in scenario mode).
+ * =========================================================================================== */
+enum ndis_misuse {
+    NDIS_MISUSE_DOUBLE_COMPLETION = 1, /* NdisMOidRequestComplete for a request not outstanding
+                                          (already completed, or never pended) */
+    NDIS_MISUSE_RETURN_NOT_INDICATED,  /* NdisReturnNetBufferLists of an NBL the binding was not
+                                          lent by a receive indication */
+    NDIS_MISUSE_SEND_COMPLETE_NOT_SENT, /* NdisMSendNetBufferListsComplete of an NBL the
+                                           miniport was not given by a send */
+};
+
+struct ndis_observer {
+    /* A request leaves the miniport's queue (before NDIS's validation). */
+    void (*oid_request)(void *ctx, const struct ndis_miniport *mp,
+                        const struct ndis_oid_request *req);
+    /* A request completed (before the issuer's callback). reached_miniport: the handler
+     * decided it (false: NDIS's validation, NDIS itself, or a fault). */
+    void (*oid_complete)(void *ctx, const struct ndis_miniport *mp,
+                         const struct ndis_oid_request *req, bool reached_miniport);
+    /* NDIS refused a call that broke its contract. req or nbl may be NULL. */
+    void (*misuse)(void *ctx, const struct ndis_miniport *mp, enum ndis_misuse kind,
+                   const struct ndis_oid_request *req, const struct ndis_nbl *nbl);
+    /* NdisMIndicateReceiveNetBufferLists by mp (accepted by NDIS). */
+    void (*receive)(void *ctx, const struct ndis_miniport *mp, const struct ndis_nbl *chain);
+    /* NdisSendNetBufferLists through binding b to mp (accepted by NDIS). */
+    void (*send)(void *ctx, const struct ndis_miniport *mp, const struct ndis_binding *b,
+                 const struct ndis_nbl *chain);
+    /* The trace is being destroyed: forget it (the observer is removed afterwards). */
+    void (*trace_destroyed)(void *ctx, const struct ndis_trace *t);
+};
+
+#define NDIS_TRACE_OBSERVERS_MAX 4
+/* Add an observer to every miniport that records into t. Returns 0, SIM_EINVAL, SIM_ENOSPC
+ * (NDIS_TRACE_OBSERVERS_MAX already), SIM_EEXIST (the same ops+ctx pair is there). */
+int ndis_trace_observe(struct ndis_trace *t, const struct ndis_observer *ops, void *ctx);
+/* Remove it (nothing if absent). */
+void ndis_trace_unobserve(struct ndis_trace *t, const struct ndis_observer *ops, void *ctx);
+
+/* =============================================================================================
  * Status indications (NDIS_STATUS_INDICATION), miniport -> bound protocols.
  * =========================================================================================== */
 struct ndis_status_indication {

@@ -191,6 +191,7 @@ ndis_binding_send(struct ndis_binding *b, struct ndis_nbl *chain, uint32_t flags
     for (struct ndis_nbl *n = chain; n != NULL; n = n->next)
         if (!ndis__nbl_is_held_by(n, b))
             return SIM_EINVAL;
+    ndis__observe_send(mp, b, chain);
     uint64_t count = 0;
     for (struct ndis_nbl *n = chain; n != NULL; n = n->next) {
         ndis_nbl_transfer(n, b, mp); /* cannot fail: checked above */
@@ -211,8 +212,10 @@ ndis_miniport_send_complete(struct ndis_miniport *mp, struct ndis_nbl *chain, ui
         return SIM_EINVAL;
     for (struct ndis_nbl *n = chain; n != NULL; n = n->next)
         if (n->priv.source == NULL || n->priv.source->miniport != mp ||
-            !ndis__nbl_is_held_by(n, mp))
+            !ndis__nbl_is_held_by(n, mp)) {
+            ndis__observe_misuse(mp, NDIS_MISUSE_SEND_COMPLETE_NOT_SENT, NULL, n);
             return SIM_EINVAL;
+        }
     /* Deliver runs of NBLs that came from the same binding as one completion call. */
     while (chain != NULL) {
         struct ndis_binding *b = chain->priv.source;
@@ -252,6 +255,7 @@ ndis_miniport_indicate_receive(struct ndis_miniport *mp, struct ndis_nbl *chain,
         count++;
     }
     mp->stats.receives += count;
+    ndis__observe_receive(mp, chain);
     if (mp->binding_count == 0) {
         /* Nobody to indicate to: the NBLs go straight back to the miniport. */
         mp->stats.returns += count;
@@ -282,8 +286,10 @@ ndis_binding_return(struct ndis_binding *b, struct ndis_nbl *chain)
     struct ndis_miniport *mp = b->miniport;
     for (struct ndis_nbl *n = chain; n != NULL; n = n->next)
         if (n->priv.lent == 0 ||
-            !(ndis__nbl_is_held_by(n, b) || ndis__nbl_is_held_by(n, LENT_TO_MANY)))
+            !(ndis__nbl_is_held_by(n, b) || ndis__nbl_is_held_by(n, LENT_TO_MANY))) {
+            ndis__observe_misuse(mp, NDIS_MISUSE_RETURN_NOT_INDICATED, NULL, n);
             return SIM_EINVAL;
+        }
     struct ndis_nbl *back = NULL, **tail = &back;
     uint64_t count = 0, returned = 0;
     for (struct ndis_nbl *n = chain, *next; n != NULL; n = next) {

@@ -68,7 +68,86 @@ struct ndis_trace {
     size_t count;
     uint64_t next_seq;
     uint64_t dropped;
+    struct {
+        const struct ndis_observer *ops;
+        void *ctx;
+    } observers[NDIS_TRACE_OBSERVERS_MAX];
+    unsigned n_observers;
 };
+
+int
+ndis_trace_observe(struct ndis_trace *t, const struct ndis_observer *ops, void *ctx)
+{
+    if (t == NULL || ops == NULL)
+        return SIM_EINVAL;
+    for (unsigned i = 0; i < t->n_observers; i++)
+        if (t->observers[i].ops == ops && t->observers[i].ctx == ctx)
+            return SIM_EEXIST;
+    if (t->n_observers == NDIS_TRACE_OBSERVERS_MAX)
+        return SIM_ENOSPC;
+    t->observers[t->n_observers].ops = ops;
+    t->observers[t->n_observers].ctx = ctx;
+    t->n_observers++;
+    return 0;
+}
+
+void
+ndis_trace_unobserve(struct ndis_trace *t, const struct ndis_observer *ops, void *ctx)
+{
+    if (t == NULL)
+        return;
+    for (unsigned i = 0; i < t->n_observers; i++) {
+        if (t->observers[i].ops == ops && t->observers[i].ctx == ctx) {
+            memmove(&t->observers[i], &t->observers[i + 1],
+                    (t->n_observers - i - 1) * sizeof t->observers[0]);
+            t->n_observers--;
+            return;
+        }
+    }
+}
+
+/* ---- calling the observers (ndis_int.h) ---- */
+#define FOR_OBSERVERS(t, hook, ...)                                                                \
+    do {                                                                                           \
+        if ((t) == NULL)                                                                           \
+            break;                                                                                 \
+        for (unsigned oi_ = 0; oi_ < (t)->n_observers; oi_++)                                      \
+            if ((t)->observers[oi_].ops->hook != NULL)                                             \
+                (t)->observers[oi_].ops->hook((t)->observers[oi_].ctx, __VA_ARGS__);               \
+    } while (0)
+
+void
+ndis__observe_request(const struct ndis_miniport *mp, const struct ndis_oid_request *req)
+{
+    FOR_OBSERVERS(mp->trace, oid_request, mp, req);
+}
+
+void
+ndis__observe_complete(const struct ndis_miniport *mp, const struct ndis_oid_request *req,
+                       bool reached_miniport)
+{
+    FOR_OBSERVERS(mp->trace, oid_complete, mp, req, reached_miniport);
+}
+
+void
+ndis__observe_misuse(const struct ndis_miniport *mp, enum ndis_misuse kind,
+                     const struct ndis_oid_request *req, const struct ndis_nbl *nbl)
+{
+    FOR_OBSERVERS(mp->trace, misuse, mp, kind, req, nbl);
+}
+
+void
+ndis__observe_receive(const struct ndis_miniport *mp, const struct ndis_nbl *chain)
+{
+    FOR_OBSERVERS(mp->trace, receive, mp, chain);
+}
+
+void
+ndis__observe_send(const struct ndis_miniport *mp, const struct ndis_binding *b,
+                   const struct ndis_nbl *chain)
+{
+    FOR_OBSERVERS(mp->trace, send, mp, b, chain);
+}
 
 int
 ndis_trace_create(size_t capacity, struct ndis_trace **out)
@@ -95,6 +174,14 @@ ndis_trace_destroy(struct ndis_trace *t)
 {
     if (t == NULL)
         return;
+    while (t->n_observers > 0) {
+        unsigned last = t->n_observers - 1;
+        const struct ndis_observer *ops = t->observers[last].ops;
+        void *ctx = t->observers[last].ctx;
+        t->n_observers--;
+        if (ops->trace_destroyed != NULL)
+            ops->trace_destroyed(ctx, t);
+    }
     sim_free(t->records);
     sim_free(t);
 }

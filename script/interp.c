@@ -26,6 +26,7 @@
 #include "script/interp.h"
 #include "traffic/traffic.h"
 #include "vstack/vstack.h"
+#include "verify/verify.h"
 
 SIM_ALLOC_TAG_DEFINE(scn_run);
 
@@ -1273,6 +1274,15 @@ scn_run_create(const struct scn_program *prog, const struct scn_run_opts *opts,
         sim_free(r->anchor_end);
         sim_free(r);
         return err;
+    }
+    if (opts->verify != NULL) {
+        err = verify_attach(opts->verify, vstack_world_trace(r->w));
+        if (err != 0) {
+            vstack_world_destroy(r->w);
+            sim_free(r->anchor_end);
+            sim_free(r);
+            return sim_diag_fail(d, err, "cannot attach the rule verifier");
+        }
     }
     vstack_mark_now(r->w, &r->mark);
     sim_timer_init(vstack_world_sched(r->w), &r->sentinel, sentinel_cb, r);

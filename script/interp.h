@@ -72,6 +72,9 @@ struct scn_run_opts {
     FILE *out;          /* what `oid` statements print (NULL: nothing) */
     FILE *log;          /* notes: actions the stack refused, with the reason (NULL: nothing) */
     FILE *trace;        /* --trace: the NDIS OID trace and the event log, at the end (NULL: none) */
+    /* The rule verifier to attach to the world (verify/verify.h; NULL: none). The caller owns
+     * it and reads its breaches after scn_run_exec. */
+    struct verify *verify;
     /* Called once per verdict, in the order verdicts are reached. */
     void (*on_result)(void *ctx, const struct scn_result *r);
     void *ctx;

@@ -32,6 +32,7 @@
 #include "tools/cli.h"
 #include "tools/cli_script.h"
 #include "tools/json_stream.h"
+#include "verify/verify.h"
 
 struct run_ctx {
     const struct cli_global *g;
@@ -40,7 +41,47 @@ struct run_ctx {
     bool trace;
     bool stats;
     struct cli_jstream js; /* --json-stream (off unless asked) */
+    struct verify *verify; /* the rule verifier (NULL with --no-verify) */
 };
+
+/* The verifier's breaches: one line each on stderr, "FILE: breach RULE: ...". */
+static void
+breaches_print(const struct run_ctx *c)
+{
+    char line[768];
+    for (size_t i = 0; i < verify_breach_count(c->verify); i++) {
+        const struct verify_breach *b = verify_breach_at(c->verify, i);
+        if (b == NULL) {
+            fprintf(stderr, "%s: ... %zu more breach(es) not kept\n", c->file,
+                    verify_breach_count(c->verify) - i);
+            break;
+        }
+        (void)verify_breach_format(b, line, sizeof line);
+        fprintf(stderr, "%s: %s\n", c->file, line);
+    }
+}
+
+static json_t *
+breaches_json(const struct run_ctx *c)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < verify_breach_count(c->verify); i++) {
+        const struct verify_breach *b = verify_breach_at(c->verify, i);
+        if (b == NULL)
+            break;
+        const char *oid = b->oid != 0 ? ndis_oid_name(b->oid) : NULL;
+        char sb[16] = "";
+        if (b->completed)
+            ndis_status_str(b->status, sb, sizeof sb);
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "rule", b->rule->id,
+                         "sentence", b->rule->sentence, "source", b->rule->source, "time_ns",
+                         (json_int_t)b->time_ns, "miniport", b->miniport, "requester",
+                         b->requester, "oid", oid != NULL ? oid : "", "status", sb, "what",
+                         b->what));
+    }
+    return a;
+}
 
 /* What --stats reports: the interpreter's scheduler figures and the wall time of the run. */
 struct run_stats {
@@ -106,6 +147,8 @@ usage(FILE *out)
         "  --json                   one JSON document on stdout instead of text\n"
         "  --json-stream            one JSON object per line on stdout as things happen\n"
         "                           (start, result, ..., end) instead of text\n"
+        "  --no-verify              do not run the rule verifier (on by default: a breach of\n"
+        "                           a documented NDIS / SR-IOV rule fails the run)\n"
         "  --stats                  after the run, print on stderr the virtual time, wall time,\n"
         "                           scheduler events, events/s and simulated s per wall s\n"
         "                           (with --json also as \"stats\" in the document)\n"
@@ -156,12 +199,13 @@ write_json(const struct run_ctx *c, uint64_t seed, const struct scn_run *run, si
                                         "time_ns", (json_int_t)r->time_ns, "passed", r->passed,
                                         "expected", r->expected, "actual", r->actual));
     }
-    json_t *doc =
-        json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:{s:I, s:I, s:I}}", "tool", "sriovsim",
-                  "version", SIM_VERSION_STRING, "command", "run", "seed", (json_int_t)seed,
-                  "scenario", c->file, "end_ns", (json_int_t)end, "results", results, "summary",
-                  "passed", (json_int_t)scn_run_passed(run), "failed",
-                  (json_int_t)scn_run_failed(run), "undecided", (json_int_t)scn_run_undecided(run));
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "tool", "sriovsim",
+        "version", SIM_VERSION_STRING, "command", "run", "seed", (json_int_t)seed, "scenario",
+        c->file, "end_ns", (json_int_t)end, "results", results, "breaches", breaches_json(c),
+        "summary", "passed", (json_int_t)scn_run_passed(run), "failed",
+        (json_int_t)scn_run_failed(run), "undecided", (json_int_t)scn_run_undecided(run),
+        "breaches", (json_int_t)verify_breach_count(c->verify));
     if (doc == NULL)
         return CLI_EXIT_SOFTWARE;
     if (st != NULL) {
@@ -196,6 +240,7 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         OPT_JSON,
         OPT_STATS,
         OPT_JSON_STREAM,
+        OPT_NO_VERIFY,
     };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},
@@ -209,6 +254,7 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         {"json", no_argument, NULL, OPT_JSON},
         {"stats", no_argument, NULL, OPT_STATS},
         {"json-stream", no_argument, NULL, OPT_JSON_STREAM},
+        {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
         {NULL, 0, NULL, 0},
     };
     struct cli_global gl = *g;
@@ -217,6 +263,7 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     enum cap_format fmt = CAP_FORMAT_PCAPNG;
     bool stream = false;
     const char *capture = NULL;
+    bool verify_on = true;
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "hq", options, NULL)) != -1) {
@@ -264,6 +311,9 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
             break;
         case OPT_JSON_STREAM:
             stream = true;
+            break;
+        case OPT_NO_VERIFY:
+            verify_on = false;
             break;
         default:
             usage(stderr);
@@ -319,6 +369,13 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     /* The trace goes to stdout in human mode; with --json (one document on stdout) to stderr. */
     ropts.trace = c.trace ? (gl.json || stream ? stderr : stdout) : NULL;
     ropts.ctx = &c;
+    if (verify_on) {
+        if (verify_create(&c.verify) != 0) {
+            scn_program_destroy(prog);
+            return cli_error(g, "run", CLI_EXIT_SOFTWARE, "out of memory creating the verifier");
+        }
+        ropts.verify = c.verify;
+    }
 
     struct sim_diag d;
     sim_diag_clear(&d);
@@ -340,11 +397,13 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         code = err == SIM_EIO ? CLI_EXIT_IOERR : CLI_EXIT_SOFTWARE;
     }
     if (run != NULL) {
+        breaches_print(&c);
         if (stream) {
-            (void)cli_jstream_emitf(&c.js, "end", scn_run_now(run), "{s:s, s:I, s:I, s:I}",
+            (void)cli_jstream_emitf(&c.js, "end", scn_run_now(run), "{s:s, s:I, s:I, s:I, s:I}",
                                     "scenario", c.file, "passed", (json_int_t)scn_run_passed(run),
                                     "failed", (json_int_t)scn_run_failed(run), "undecided",
-                                    (json_int_t)scn_run_undecided(run));
+                                    (json_int_t)scn_run_undecided(run), "breaches",
+                                    (json_int_t)verify_breach_count(c.verify));
             if (cli_jstream_failed(&c.js)) {
                 fprintf(stderr, "%s: writing the JSON stream: %s\n", c.file,
                         c.js.error ? strerror(c.js.error) : "write failed");
@@ -360,8 +419,12 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
                 printf("note: %zu expectation(s) not decided: the run stopped at t=%s\n",
                        scn_run_undecided(run),
                        sim_time_format(scn_run_now(run), (char[40]){0}, 40));
-            printf("scenario %s: %zu passed, %zu failed\n", c.file, scn_run_passed(run),
-                   scn_run_failed(run));
+            if (verify_breach_count(c.verify) != 0)
+                printf("scenario %s: %zu passed, %zu failed, %zu rule breach(es)\n", c.file,
+                       scn_run_passed(run), scn_run_failed(run), verify_breach_count(c.verify));
+            else
+                printf("scenario %s: %zu passed, %zu failed\n", c.file, scn_run_passed(run),
+                       scn_run_failed(run));
         }
         if (c.stats)
             stats_print(stderr, c.file, &st);
@@ -369,8 +432,11 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
             code = CLI_EXIT_FAILED;
         if (code == CLI_EXIT_OK && scn_run_undecided(run) != 0 && ropts.fail_fast)
             code = CLI_EXIT_FAILED;
+        if (code == CLI_EXIT_OK && verify_breach_count(c.verify) != 0)
+            code = CLI_EXIT_FAILED;
     }
     scn_run_destroy(run);
+    verify_destroy(c.verify);
     scn_program_destroy(prog);
     if (fflush(stdout) != 0 && code == CLI_EXIT_OK)
         code = CLI_EXIT_IOERR;

@@ -37,6 +37,8 @@
 
 #include "sim/sim.h"
 
+struct ndis_trace;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -76,6 +78,9 @@ int vstack_world_create(const struct vstack_world_config *cfg, struct vstack_wor
 void vstack_world_destroy(struct vstack_world *w);
 
 struct sim_sched *vstack_world_sched(const struct vstack_world *w);
+/* The NDIS trace every miniport of the world records into (for observers such as the rule
+ * verifier: ndis_trace_observe). Valid until vstack_world_destroy, which tells its observers. */
+struct ndis_trace *vstack_world_trace(const struct vstack_world *w);
 /* The PCIe fabric of host `host` (NULL: the first host defined); NULL if there is no such host.
  * For tools that inspect config space (sriovsim config SCRIPT --at T). */
 struct pcie_fabric *vstack_host_fabric(const struct vstack_world *w, const char *host);

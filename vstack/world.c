@@ -636,6 +636,12 @@ vstack_world_sched(const struct vstack_world *w)
 {
     return w->sched;
 }
+
+struct ndis_trace *
+vstack_world_trace(const struct vstack_world *w)
+{
+    return w->trace;
+}
 sim_time_t
 vstack_world_now(const struct vstack_world *w)
 {
