@@ -400,10 +400,11 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         breaches_print(&c);
         if (stream) {
             (void)cli_jstream_emitf(&c.js, "end", scn_run_now(run), "{s:s, s:I, s:I, s:I, s:I}",
-                                    "scenario", c.file, "passed", (json_int_t)scn_run_passed(run),
-                                    "failed", (json_int_t)scn_run_failed(run), "undecided",
-                                    (json_int_t)scn_run_undecided(run), "breaches",
-                                    (json_int_t)verify_breach_count(c.verify));
+                                    "scenario", c.file, "breaches",
+                                    (json_int_t)verify_breach_count(c.verify), "passed",
+                                    (json_int_t)scn_run_passed(run), "failed",
+                                    (json_int_t)scn_run_failed(run), "undecided",
+                                    (json_int_t)scn_run_undecided(run));
             if (cli_jstream_failed(&c.js)) {
                 fprintf(stderr, "%s: writing the JSON stream: %s\n", c.file,
                         c.js.error ? strerror(c.js.error) : "write failed");

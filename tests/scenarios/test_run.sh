@@ -87,6 +87,7 @@ check json-actual grep -q '"actual": "synthetic"' <<<"$out"
 check json-time grep -q '"time_ns": 150000000' <<<"$out"
 if command -v python3 >/dev/null; then
     check json-parses python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["summary"]["passed"]==2 and len(d["results"])==4' <<<"$out"
+    check json-breaches python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["breaches"]==[] and d["summary"]["breaches"]==0' <<<"$out"
 fi
 
 # --- --json-stream: one object per line as it happens, start first, end last ----------------
