@@ -34,6 +34,7 @@ static const char *const w_removal[] = {"surprise", "graceful", NULL};
 static const char *const w_revoke_reason[] = {"detach", "servicing", "migration",
                                               "policy", "fault",     NULL};
 static const char *const w_flr_result[] = {"ok", "timeout", NULL};
+static const char *const w_iommu_result[] = {"blocked", "translated", NULL};
 static const char *const w_policy_request[] = {"allocate-vf", "mac-change", "vlan-change", NULL};
 
 #define ANY_FN       (SCN_OBJ_PF | SCN_OBJ_VF)
@@ -510,9 +511,16 @@ scn__switch_fields(size_t *n)
         n, 0, t, 0, w, nk, ord                                                                     \
     }
 static const struct scn_field_spec ev_vf[] = {EVF("vf", SCN_T_NAME, NULL, SCN_OBJ_VF, false)};
+static const struct scn_field_spec ev_vf_offered[] = {
+    EVF("vf", SCN_T_NAME, NULL, SCN_OBJ_VF, false),
+    EVF("delay", SCN_T_DURATION, NULL, 0, true),
+};
 static const struct scn_field_spec ev_vf_removed[] = {
     EVF("kind", SCN_T_ENUM, w_removal, 0, false),
     EVF("vf", SCN_T_NAME, NULL, SCN_OBJ_VF, false),
+    EVF("cause", SCN_T_STRING, NULL, 0, false),
+    EVF("duration", SCN_T_DURATION, NULL, 0, true),
+    EVF("lost", SCN_T_INT, NULL, 0, true),
 };
 static const struct scn_field_spec ev_vf_revoked[] = {
     EVF("reason", SCN_T_ENUM, w_revoke_reason, 0, false),
@@ -521,9 +529,12 @@ static const struct scn_field_spec ev_vf_revoked[] = {
 static const struct scn_field_spec ev_switched[] = {
     EVF("to", SCN_T_ENUM, w_datapath, 0, false),
     EVF("duration", SCN_T_DURATION, NULL, 0, true),
+    EVF("vf", SCN_T_NAME, NULL, SCN_OBJ_VF, false),
 };
 static const struct scn_field_spec ev_mig_started[] = {
-    EVF("to", SCN_T_NAME, NULL, SCN_OBJ_HOST, false)};
+    EVF("to", SCN_T_NAME, NULL, SCN_OBJ_HOST, false),
+    EVF("from", SCN_T_NAME, NULL, SCN_OBJ_HOST, false),
+};
 static const struct scn_field_spec ev_duration[] = {EVF("duration", SCN_T_DURATION, NULL, 0, true)};
 static const struct scn_field_spec ev_mig_done[] = {
     EVF("host", SCN_T_NAME, NULL, SCN_OBJ_HOST, false),
@@ -532,25 +543,40 @@ static const struct scn_field_spec ev_mig_done[] = {
 static const struct scn_field_spec ev_flr[] = {
     EVF("result", SCN_T_ENUM, w_flr_result, 0, false),
     EVF("duration", SCN_T_DURATION, NULL, 0, true),
+    EVF("vm", SCN_T_NAME, NULL, SCN_OBJ_VM, false),
 };
 static const struct scn_field_spec ev_iommu[] = {
     EVF("addr", SCN_T_HEX, NULL, 0, true),
     EVF("dir", SCN_T_ENUM, w_dir, 0, false),
+    EVF("len", SCN_T_INT, NULL, 0, true),
+    EVF("reason", SCN_T_STRING, NULL, 0, false),
+    EVF("result", SCN_T_ENUM, w_iommu_result, 0, false),
+};
+static const struct scn_field_spec ev_surprise[] = {
+    EVF("vm", SCN_T_NAME, NULL, SCN_OBJ_VM, false),
+    EVF("timed_out", SCN_T_BOOL, NULL, 0, false),
 };
 static const struct scn_field_spec ev_oid_failed[] = {
     EVF("oid", SCN_T_OID, NULL, 0, false),
     EVF("status", SCN_T_STATUS, NULL, 0, false),
+    EVF("result", SCN_T_STRING, NULL, 0, false),
+    EVF("step", SCN_T_STRING, NULL, 0, false),
 };
 static const struct scn_field_spec ev_mailbox[] = {
     EVF("request", SCN_T_ENUM, w_mbx_request_ev, 0, false),
     EVF("silent", SCN_T_BOOL, NULL, 0, false),
+    EVF("vm", SCN_T_NAME, NULL, SCN_OBJ_VM, false),
 };
 static const struct scn_field_spec ev_mac_change[] = {
     EVF("status", SCN_T_STATUS, NULL, 0, false),
     EVF("applied", SCN_T_BOOL, NULL, 0, false),
+    EVF("mac", SCN_T_STRING, NULL, 0, false),
 };
 static const struct scn_field_spec ev_policy[] = {
-    EVF("request", SCN_T_ENUM, w_policy_request, 0, false)};
+    EVF("request", SCN_T_ENUM, w_policy_request, 0, false),
+    EVF("oid", SCN_T_OID, NULL, 0, false),
+    EVF("switch", SCN_T_NAME, NULL, SCN_OBJ_SWITCH, false),
+};
 
 #define EV(id, kinds, f)                                                                           \
     {                                                                                              \
@@ -561,7 +587,7 @@ static const struct scn_field_spec ev_policy[] = {
         SCN_EVENT_##id, NULL, kinds, NULL, 0                                                       \
     }
 static const struct scn_event_spec events[SCN_EVENT_COUNT] = {
-    EV(VF_OFFERED, SCN_OBJ_VM, ev_vf),
+    EV(VF_OFFERED, SCN_OBJ_VM, ev_vf_offered),
     EV(VF_ADDED, SCN_OBJ_VM, ev_vf),
     EV(VF_REMOVED, SCN_OBJ_VM, ev_vf_removed),
     EV(VF_REVOKED, SCN_OBJ_VM, ev_vf_revoked),
@@ -573,7 +599,7 @@ static const struct scn_event_spec events[SCN_EVENT_COUNT] = {
     EV0(SERVICING_ENDED, SCN_OBJ_HOST),
     EV(FLR, SCN_OBJ_VF | SCN_OBJ_PF, ev_flr),
     EV(IOMMU_FAULT, ANY_FN, ev_iommu),
-    EV0(SURPRISE_REMOVAL, ANY_FN),
+    EV(SURPRISE_REMOVAL, ANY_FN, ev_surprise),
     EV0(LINK_DOWN, SCN_OBJ_PF),
     EV0(LINK_UP, SCN_OBJ_PF),
     EV(OID_FAILED, ANY_FN | SCN_OBJ_VM, ev_oid_failed),

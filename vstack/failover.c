@@ -255,14 +255,9 @@ step_done(struct vs_req *r, ndis_status_t st)
     case VS_H_RESET:
         if (vf->flr_fault_count > 0 && --vf->flr_fault_count == 0)
             pcie_fabric_knobs(vf->pf->host->fabric)->flr_timeout = false;
-        if (ok) {
+        /* The flr event is the fabric's (host.c fabric_event): logged when the reset ends. */
+        if (ok)
             vf->reset_needed = false;
-            struct vstack_event *ev = vs__event(vf_world(vf), VSTACK_EV_FLR, vf->name);
-            vs__event_str(ev, "result", "ok");
-        } else {
-            struct vstack_event *ev = vs__event(vf_world(vf), VSTACK_EV_FLR, vf->name);
-            vs__event_str(ev, "result", "failed");
-        }
         break;
     case VS_H_FREE:
         if (ok)
@@ -498,8 +493,7 @@ vs__detach_start(struct vs_vm *vm, enum vstack_detach_mode mode, struct sim_diag
         return 0;
     }
     if (mode == VSTACK_DETACH_SURPRISE) {
-        struct vstack_event *ev = vs__event(vm->w, VSTACK_EV_SURPRISE_REMOVAL, vf->name);
-        vs__event_str(ev, "vm", vm->name);
+        /* The surprise-removal event is the fabric's (host.c fabric_event). */
         int rc = pcie_fn_surprise_remove(vf->pf->host->fabric, vf->rid);
         if (rc != 0)
             return sim_diag_fail(d, rc, "detach-vf %s: surprise removal of %s failed", vm->name,

@@ -34,9 +34,7 @@ vstack_fault_surprise_remove(struct vstack_world *w, const char *fn, struct sim_
     if (st == PCIE_FN_ABSENT || st == PCIE_FN_REMOVED)
         return sim_diag_fail(d, SIM_ENODEV, "fault surprise-remove %s: the function is not present",
                              fn);
-    struct vstack_event *ev = vs__event(w, VSTACK_EV_SURPRISE_REMOVAL, vf->name);
-    if (vf->vm != NULL)
-        vs__event_str(ev, "vm", vf->vm->name);
+    /* The event is the fabric's (host.c fabric_event), logged when the function is gone. */
     if (vf->vm != NULL && vf->state == VS_VF_OFFERED)
         vf->detach_started = sim_sched_now(w->sched);
     int rc = pcie_fn_surprise_remove(fab, rid);
@@ -76,13 +74,17 @@ vstack_fault_iommu(struct vstack_world *w, const char *fn, bool has_addr, uint64
         memset(buf, 0xa5, sizeof buf);
         int rc = write ? pcie_dma_write(pf->host->fabric, rid, iova, buf, sizeof buf)
                        : pcie_dma_read(pf->host->fabric, rid, iova, buf, sizeof buf);
-        struct vstack_event *ev = vs__event(w, VSTACK_EV_IOMMU_FAULT, fn);
-        vs__event_num(ev, "addr", (int64_t)iova);
-        vs__event_str(ev, "dir", write ? "write" : "read");
-        vs__event_str(ev, "result", rc == 0 ? "not-blocked" : "blocked");
-        if (rc == 0)
+        /* A blocked DMA is logged from the IOMMU's fault record (host.c fabric_event). One the
+         * IOMMU translated leaves no fault record: the device saw it go through. */
+        if (rc == 0) {
+            struct vstack_event *ev = vs__event(w, VSTACK_EV_IOMMU_FAULT, fn);
+            vs__event_num(ev, "addr", (int64_t)iova);
+            vs__event_str(ev, "dir", write ? "write" : "read");
+            vs__event_num(ev, "len", (int64_t)sizeof buf);
+            vs__event_str(ev, "result", "translated");
             SIM_WARN(vstack, "fault iommu %s: DMA to 0x%llx was NOT blocked", fn,
                      (unsigned long long)iova);
+        }
     }
     return 0;
 }

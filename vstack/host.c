@@ -269,6 +269,82 @@ vs__vm_filter_clear(struct vs_vm *vm)
 }
 
 /* ---- hosts -------------------------------------------------------------------------------- */
+/* The name of the function with RID rid on host h ("h1.pf0", "h1.pf0.vf3"), or NULL. */
+static const char *
+fn_name(const struct vs_host *h, uint16_t rid, struct vs_vf **vf_out)
+{
+    struct vstack_world *w = h->w;
+    *vf_out = NULL;
+    for (size_t i = 0; i < w->n_pfs; i++) {
+        struct vs_pf *pf = w->pfs[i];
+        if (pf->host != h || pf->nic == NULL)
+            continue;
+        if (pf->rid == rid)
+            return pf->name;
+        for (uint16_t k = 0; k < pf->total_vfs; k++)
+            if (nic_vf_rid(pf->nic, k) == rid) {
+                *vf_out = &pf->vfs[k];
+                return pf->vfs[k].name;
+            }
+    }
+    return NULL;
+}
+
+/* Events the fabric reports (the IOMMU's fault record, a function removed, an FLR finished):
+ * logged here with what the fabric saw, whoever caused them (a driver, an injected fault, a
+ * raw OID). */
+static void
+fabric_event(void *ctx, const struct pcie_event *pe)
+{
+    struct vs_host *h = ctx;
+    struct vstack_world *w = h->w;
+    struct vs_vf *vf = NULL;
+    const char *name = fn_name(h, pe->rid, &vf);
+    char rid[PCIE_RID_STRLEN];
+    if (name == NULL)
+        name = pcie_rid_format(pe->rid, rid, sizeof rid);
+    switch (pe->type) {
+    case PCIE_EV_IOMMU_FAULT: {
+        if (pe->fault == NULL)
+            return;
+        struct vstack_event *ev = vs__event(w, VSTACK_EV_IOMMU_FAULT, name);
+        vs__event_num(ev, "addr", (int64_t)pe->fault->iova);
+        vs__event_str(ev, "dir", pe->fault->dir == PCIE_DMA_WRITE ? "write" : "read");
+        vs__event_num(ev, "len", (int64_t)pe->fault->len);
+        vs__event_str(ev, "reason", pcie_fault_reason_name(pe->fault->reason));
+        vs__event_str(ev, "result", "blocked");
+        return;
+    }
+    case PCIE_EV_FN_REMOVED: {
+        if (!pe->surprise)
+            return;
+        struct vstack_event *ev = vs__event(w, VSTACK_EV_SURPRISE_REMOVAL, name);
+        if (vf != NULL && vf->vm != NULL)
+            vs__event_str(ev, "vm", vf->vm->name);
+        vs__event_str(ev, "timed_out", pe->timed_out ? "true" : "false");
+        return;
+    }
+    case PCIE_EV_FLR_DONE: {
+        struct vstack_event *ev = vs__event(w, VSTACK_EV_FLR, name);
+        vs__event_str(ev, "result", pe->status == 0 ? "ok" : "timeout");
+        if (vf != NULL && vf->vm != NULL)
+            vs__event_str(ev, "vm", vf->vm->name);
+        /* A reset the host did not ask for (a raw RESET_VF) under a running guest: the VF's
+         * state is gone under its driver, so the host takes the VF back (graceful eject, the
+         * usual failover and teardown), which ends its assignment. */
+        if (vf != NULL && vf->vm != NULL && vf->vm->vf == vf && vf->state == VS_VF_OFFERED &&
+            !vf->tearing_down && !w->destroying) {
+            SIM_WARN(vstack, "%s: reset under its guest %s: the host takes the VF back", name,
+                     vf->vm->name);
+            (void)vs__detach_start(vf->vm, VSTACK_DETACH_GRACEFUL, NULL);
+        }
+        return;
+    }
+    default:
+        return;
+    }
+}
+
 int
 vstack_host_add(struct vstack_world *w, const char *name, struct sim_diag *d)
 {
@@ -291,6 +367,7 @@ vstack_host_add(struct vstack_world *w, const char *name, struct sim_diag *d)
         sim_diag_fail(d, rc, "host %s: cannot create its PCIe fabric", name);
         goto fail_fabric;
     }
+    (void)pcie_fabric_subscribe(h->fabric, &h->sub, fabric_event, h); /* cannot fail: fresh */
     struct hv_partition_config pc;
     hv_partition_config_init(&pc);
     pc.id = 0;
@@ -309,6 +386,7 @@ vstack_host_add(struct vstack_world *w, const char *name, struct sim_diag *d)
 fail_push:
     hv_partition_destroy(h->root);
 fail_root:
+    pcie_fabric_unsubscribe(&h->sub);
     pcie_fabric_destroy(h->fabric);
 fail_fabric:
     sim_free(h);
@@ -319,6 +397,7 @@ void
 vs__host_destroy(struct vs_host *h)
 {
     sim_timer_stop(&h->serv_tm);
+    pcie_fabric_unsubscribe(&h->sub);
     hv_partition_destroy(h->root);
     pcie_fabric_destroy(h->fabric);
     sim_free(h);
@@ -849,7 +928,13 @@ vstack_pci_assigned(const struct vstack_world *w, const char *vfname, char *buf,
     struct vs_vf *vf = vs__vf(w, vfname);
     if (vf == NULL)
         return sim_diag_fail(d, SIM_ENOENT, "pci %s: no such VF", vfname ? vfname : "(null)");
-    snprintf(buf, len, "%s", vf->vm != NULL && vf->vm->vf == vf ? vf->vm->name : "none");
+    /* Read from virtual PCI: the VF is assigned to the partition its VPCI device is offered to
+     * (offering, present or being ejected), not to whatever the host's bookkeeping intends. */
+    const char *who = "none";
+    if (vf->vpci != NULL && hv_vpci_dev_state(vf->vpci) != HV_VPCI_REMOVED &&
+        hv_vpci_dev_guest(vf->vpci) != NULL)
+        who = hv_partition_name(hv_vpci_dev_guest(vf->vpci));
+    snprintf(buf, len, "%s", who);
     return 0;
 }
 

@@ -96,6 +96,14 @@ vs__pf_teardown(struct vs_pf *pf)
             continue;
         if (pcie_fabric_fn_state(pf->host->fabric, vf->rid) == PCIE_FN_REMOVED)
             (void)pcie_fn_hot_add(pf->host->fabric, vf->rid);
+        /* A reset still running (a late FLR, a RESET_VF of the host's own retry) must finish
+         * before the PF can start the one FREE_VF needs: RESET_VF would fail "busy". */
+        for (long k = 0; k < 10000000 &&
+                         pcie_fabric_fn_state(pf->host->fabric, vf->rid) == PCIE_FN_IN_RESET;
+             k++)
+            if (sim_sched_step(w->sched) == 0)
+                break;
+        vs__pf_drain(pf);
         struct ndis_sriov_reset_vf_parameters r;
         memset(&r, 0, sizeof r);
         vs__objhdr(&r.header, 1, NDIS_SIZEOF_SRIOV_RESET_VF_PARAMETERS_REVISION_1);

@@ -218,6 +218,7 @@ struct vs_host {
     uint8_t next_bus;
     bool servicing;
     struct sim_timer serv_tm;
+    struct pcie_subscription sub; /* the fabric's events: logged as the fabric saw them */
 };
 
 enum vs_vm_mstate { VS_VM_RUNNING = 0, VS_VM_MIGRATING, VS_VM_OFF };
