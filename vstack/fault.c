@@ -76,6 +76,12 @@ vstack_fault_iommu(struct vstack_world *w, const char *fn, bool has_addr, uint64
                        : pcie_dma_read(pf->host->fabric, rid, iova, buf, sizeof buf);
         /* A blocked DMA is logged from the IOMMU's fault record (host.c fabric_event). One the
          * IOMMU translated leaves no fault record: the device saw it go through. */
+        if (rc != 0 && rc != SIM_EFAULT)
+            return sim_diag_fail(d, SIM_ESTATE,
+                                 "fault iommu %s: the function cannot master a DMA now (%s: "
+                                 "absent, in reset or Bus Master Enable clear): nothing reached "
+                                 "the IOMMU",
+                                 fn, sim_err_name(rc));
         if (rc == 0) {
             struct vstack_event *ev = vs__event(w, VSTACK_EV_IOMMU_FAULT, fn);
             vs__event_num(ev, "addr", (int64_t)iova);
