@@ -8,7 +8,8 @@
 #   ./setup.sh build   set up and build only
 #
 # Environment: BUILD_DIR (default: build), SRIOVSIM_WERROR=ON|OFF, SRIOVSIM_SANITIZE=
-# 'address,undefined' | 'thread', CMAKE_BUILD_TYPE (default RelWithDebInfo), JOBS (default nproc).
+# 'address,undefined' | 'thread', CMAKE_BUILD_TYPE (default RelWithDebInfo), JOBS (default nproc),
+# SRIOVSIM_FUZZ=ON with CC=clang: the libFuzzer targets only (tests/fuzz/README.md).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,8 +18,11 @@ mode=${1:-run}
 build_dir=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
+# clang + libclang-rt-14-dev (libFuzzer) build the fuzz targets (tests/fuzz); valgrind runs the
+# shipped scenarios under memcheck in CI.
 packages=(cmake ninja-build gcc pkg-config libuv1-dev libpcap-dev libgraphviz-dev graphviz
-          libjansson-dev libcriterion-dev tshark pciutils libxml2-utils)
+          libjansson-dev libcriterion-dev tshark pciutils libxml2-utils clang libclang-rt-14-dev
+          valgrind)
 
 install_missing() {
     local missing=()
@@ -44,7 +48,8 @@ configure_and_build() {
         -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" \
         -DSRIOVSIM_WERROR="${SRIOVSIM_WERROR:-OFF}" \
         -DSRIOVSIM_SANITIZE="${SRIOVSIM_SANITIZE:-}" \
-        -DSRIOVSIM_BUILD_BENCH="${SRIOVSIM_BUILD_BENCH:-ON}" >/dev/null
+        -DSRIOVSIM_BUILD_BENCH="${SRIOVSIM_BUILD_BENCH:-ON}" \
+        -DSRIOVSIM_FUZZ="${SRIOVSIM_FUZZ:-OFF}" >/dev/null
     cmake --build "$build_dir" -j "$jobs"
 }
 

@@ -11,6 +11,11 @@ if(SRIOVSIM_SANITIZE)
   set(SRIOVSIM_SAN_FLAGS -fsanitize=${SRIOVSIM_SANITIZE} -fno-omit-frame-pointer
                          -fno-sanitize-recover=all)
 endif()
+# The fuzzing configuration (SRIOVSIM_FUZZ, clang only): every module gets libFuzzer's coverage
+# instrumentation on top of the sanitizers; the fuzz targets (tests/fuzz) link libFuzzer itself.
+if(SRIOVSIM_FUZZ)
+  list(APPEND SRIOVSIM_SAN_FLAGS -fsanitize=fuzzer-no-link)
+endif()
 
 # sriovsim_flags(target): the project's warnings, -Werror under SRIOVSIM_WERROR, sanitizers.
 function(sriovsim_flags target)
