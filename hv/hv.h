@@ -552,6 +552,29 @@ struct hv_partition *hv_vpci_dev_guest(const struct hv_vpci_dev *dev);
 const char *hv_vpci_state_name(enum hv_vpci_state s);
 const char *hv_vpci_removal_name(enum hv_vpci_removal k);
 
+/* ---------------------------------------------------------------------------------------------
+ * Guest device access (guest_io.c): what a guest partition's drivers reach of PCIe functions.
+ * Only the functions offered to it over virtual PCI (PRESENT or EJECTING), as Hyper-V maps only
+ * an assigned VF's BARs into the guest's SLAT and serves config access through the vPCI VSP.
+ * Anything else is blocked (SIM_EPERM; reads return all ones), counted and logged; config
+ * writes to the read-only identity registers or the BARs are blocked too. Otherwise the call
+ * is the fabric's (pcie_mmio_read/write, pcie_cfg_read/write) with its return values.
+ * ------------------------------------------------------------------------------------------- */
+struct hv_guest_io_stats {
+    uint64_t mmio_blocked;   /* MMIO to a function not assigned to the partition */
+    uint64_t cfg_blocked;    /* config access to a function not assigned to it */
+    uint64_t cfg_ro_blocked; /* config writes to read-only identity registers or BARs */
+};
+int hv_guest_mmio_read(struct hv_partition *guest, uint16_t rid, int bar, uint64_t off,
+                       unsigned size, uint64_t *val);
+int hv_guest_mmio_write(struct hv_partition *guest, uint16_t rid, int bar, uint64_t off,
+                        unsigned size, uint64_t val);
+int hv_guest_cfg_read(struct hv_partition *guest, uint16_t rid, uint16_t off, unsigned size,
+                      uint32_t *val);
+int hv_guest_cfg_write(struct hv_partition *guest, uint16_t rid, uint16_t off, unsigned size,
+                       uint32_t val);
+void hv_guest_io_stats(const struct hv_partition *guest, struct hv_guest_io_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

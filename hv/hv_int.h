@@ -68,6 +68,8 @@ struct hv_partition {
     struct hv_vpci_guest_ops vpci_ops;
     void *vpci_ctx;
     struct hv_vpci_dev *vpci_devs;
+
+    struct hv_guest_io_stats io_stats; /* guest_io.c: accesses blocked */
 };
 
 /* Buffer view of one direction: the sender's sections in guest memory. */
