@@ -207,6 +207,44 @@ apply(struct pf_adapter *a, uint16_t v, uint32_t mask)
     }
 }
 
+/* Is mac the PF's, another allocated VF's (current or administrator's), or held by a receive
+ * filter on a VPort other than VF v's own? Names the owner. */
+static bool
+mac_owned_elsewhere(const struct pf_adapter *a, uint16_t v, const uint8_t mac[6], char *owner,
+                    size_t len)
+{
+    const struct pf_vf *self = &a->vfs[v];
+    if (memcmp(mac, self->cur_mac, 6) == 0 ||
+        (self->params.mac_address_length == 6 &&
+         memcmp(mac, self->params.current_mac_address, 6) == 0))
+        return false; /* its own (current or administrator's) address */
+    if (memcmp(mac, a->mac, 6) == 0) {
+        snprintf(owner, len, "the PF");
+        return true;
+    }
+    for (uint16_t i = 0; i < a->total_vfs; i++) {
+        const struct pf_vf *o = &a->vfs[i];
+        if (i == v || !o->allocated)
+            continue;
+        if (memcmp(mac, o->cur_mac, 6) == 0 ||
+            (o->params.mac_address_length == 6 &&
+             memcmp(mac, o->params.current_mac_address, 6) == 0)) {
+            snprintf(owner, len, "VF %u", i);
+            return true;
+        }
+    }
+    uint32_t own_vport = self->vport_id;
+    for (uint32_t id = 1; id <= a->max_filters; id++) {
+        const struct pf_filter *f = &a->filters[id];
+        if (f->used && f->vport_id != own_vport && (f->flags & PF_FLT_MAC) &&
+            memcmp(mac, f->mac, 6) == 0) {
+            snprintf(owner, len, "filter %u on VPort %u", id, f->vport_id);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 serve(struct pf_adapter *a, uint16_t v)
 {
@@ -234,6 +272,16 @@ serve(struct pf_adapter *a, uint16_t v)
         pf__mac_from_words(w[1], w[2], r.mac);
         if ((r.mac[0] & 1) || mac_zero(r.mac)) {
             nack(a, v, "VF %u: SET_MAC with an invalid (multicast or zero) address", v);
+            return;
+        }
+        /* Another function's address is not the VF's to take, whatever the policy: the NIC
+         * switch steers a MAC to one VPort only, so taking it would divert that function's
+         * traffic (isolation; a trusted VF may *send* with other sources, not own them). */
+        char owner[48];
+        if (mac_owned_elsewhere(a, v, r.mac, owner, sizeof owner)) {
+            char m[18];
+            pf__mac_format(r.mac, m);
+            nack(a, v, "VF %u: SET_MAC %s refused: the address belongs to %s", v, m, owner);
             return;
         }
     } else if (type == pf__mbx_type_set_vlan) {
