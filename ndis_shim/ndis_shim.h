@@ -95,6 +95,7 @@ struct ndis_oid_request {
     } priv;
 };
 #define NDIS_TRACE_RULE_MAX         192
+#define NDIS_TRACE_DETAIL_MAX       96
 #define NDIS_OID_REQUEST_REVISION_1 1
 #define NDIS_OID_REQUEST_REVISION_2 2
 /* Simulator sizes (our struct, not Windows'): through port..supported_revision / ..flags. */
@@ -174,6 +175,10 @@ struct ndis_trace_record {
     uint32_t bytes_written, bytes_read, bytes_needed;
     char rule[NDIS_TRACE_RULE_MAX]; /* why it was rejected (copied), or "" */
     bool fault;                     /* the status came from an injected fault */
+    /* The payload fields that matter, decoded from the information buffer as NDIS would show
+     * them ("vf=0 rid=0x0180", "vport=1 vf=0 qps=1", "filter=1 vport 0->1", "mac=..."), or "".
+     * Requests show what was asked, completions what came back. */
+    char detail[NDIS_TRACE_DETAIL_MAX];
 };
 
 int ndis_trace_create(size_t capacity, struct ndis_trace **out);
@@ -200,6 +205,10 @@ const struct ndis_trace_record *ndis_trace_last_completion(const struct ndis_tra
 int ndis_trace_format(const struct ndis_trace_record *r, char *buf, size_t len);
 /* Print every held record, one line each. */
 void ndis_trace_dump(const struct ndis_trace *t, FILE *out);
+/* Called with every record the moment it is appended (a live trace: `sriovsim run --trace`).
+ * The record is valid during the call only. fn NULL: no listener. One listener per trace. */
+typedef void (*ndis_trace_listener_fn)(void *ctx, const struct ndis_trace_record *r);
+void ndis_trace_set_listener(struct ndis_trace *t, ndis_trace_listener_fn fn, void *ctx);
 
 /* =============================================================================================
  * Observers of the trace: what a checker such as Driver Verifier's NDIS rules (or the verify/

@@ -7,6 +7,7 @@
  * tracing of ndis.sys (WPP / !ndiskd.oidtrace), whose lines our format imitates.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "ndis_int.h"
@@ -73,7 +74,112 @@ struct ndis_trace {
         void *ctx;
     } observers[NDIS_TRACE_OBSERVERS_MAX];
     unsigned n_observers;
+    ndis_trace_listener_fn listener;
+    void *listener_ctx;
 };
+
+void
+ndis_trace_set_listener(struct ndis_trace *t, ndis_trace_listener_fn fn, void *ctx)
+{
+    if (t == NULL)
+        return;
+    t->listener = fn;
+    t->listener_ctx = ctx;
+}
+
+/* The payload fields of the SR-IOV OIDs a reader of the trace needs (the VF id and RID
+ * ALLOCATE_VF returns, the VPort CREATE_VPORT got, the filter MOVE_FILTER re-points), decoded
+ * only when the buffer is long enough to hold them. Requests show the input, successful
+ * completions the output. */
+static void
+trace_detail(const struct ndis_oid_request *req, enum ndis_trace_phase phase, char *buf,
+             size_t len)
+{
+    buf[0] = '\0';
+    const void *ib = req->information_buffer;
+    uint32_t have = phase == NDIS_TRACE_REQUEST ? ndis__input_length(req)
+                                                : req->information_buffer_length;
+    if (ib == NULL)
+        return;
+    bool done = phase == NDIS_TRACE_COMPLETION;
+    if (done && req->status != NDIS_STATUS_SUCCESS)
+        return;
+#define HAS(T, member) (have >= NDIS_SIZEOF_THROUGH(T, member))
+    switch (req->oid) {
+    case OID_NIC_SWITCH_ALLOCATE_VF: {
+        const struct ndis_nic_switch_vf_parameters *p = ib;
+        if (done && HAS(struct ndis_nic_switch_vf_parameters, requestor_id))
+            snprintf(buf, len, "vf=%u rid=0x%04" PRIx32, (unsigned)p->vf_id, p->requestor_id);
+        break;
+    }
+    case OID_NIC_SWITCH_FREE_VF: {
+        const struct ndis_nic_switch_free_vf_parameters *p = ib;
+        if (HAS(struct ndis_nic_switch_free_vf_parameters, vf_id))
+            snprintf(buf, len, "vf=%u", (unsigned)p->vf_id);
+        break;
+    }
+    case OID_SRIOV_RESET_VF: {
+        const struct ndis_sriov_reset_vf_parameters *p = ib;
+        if (HAS(struct ndis_sriov_reset_vf_parameters, vf_id))
+            snprintf(buf, len, "vf=%u", (unsigned)p->vf_id);
+        break;
+    }
+    case OID_NIC_SWITCH_CREATE_VPORT: {
+        const struct ndis_nic_switch_vport_parameters *p = ib;
+        if (HAS(struct ndis_nic_switch_vport_parameters, num_queue_pairs)) {
+            if (done)
+                snprintf(buf, len, "vport=%" PRIu32 " function=%u qps=%" PRIu32, p->vport_id,
+                         (unsigned)p->attached_function_id, p->num_queue_pairs);
+            else
+                snprintf(buf, len, "function=%u qps=%" PRIu32, (unsigned)p->attached_function_id,
+                         p->num_queue_pairs);
+        }
+        break;
+    }
+    case OID_NIC_SWITCH_DELETE_VPORT: {
+        const struct ndis_nic_switch_delete_vport_parameters *p = ib;
+        if (HAS(struct ndis_nic_switch_delete_vport_parameters, vport_id))
+            snprintf(buf, len, "vport=%" PRIu32, p->vport_id);
+        break;
+    }
+    case OID_RECEIVE_FILTER_MOVE_FILTER: {
+        const struct ndis_receive_filter_move_filter_parameters *p = ib;
+        if (HAS(struct ndis_receive_filter_move_filter_parameters, dest_vport_id))
+            snprintf(buf, len, "filter=%" PRIu32 " vport %" PRIu32 "->%" PRIu32, p->filter_id,
+                     p->source_vport_id, p->dest_vport_id);
+        break;
+    }
+    case OID_RECEIVE_FILTER_CLEAR_FILTER: {
+        const struct ndis_receive_filter_clear_parameters *p = ib;
+        if (HAS(struct ndis_receive_filter_clear_parameters, filter_id))
+            snprintf(buf, len, "filter=%" PRIu32, p->filter_id);
+        break;
+    }
+    case OID_RECEIVE_FILTER_SET_FILTER: {
+        const struct ndis_receive_filter_parameters *p = ib;
+        if (!HAS(struct ndis_receive_filter_parameters, vport_id))
+            break;
+        int n = snprintf(buf, len, done ? "filter=%" PRIu32 " vport=%" PRIu32 : "vport=%" PRIu32,
+                         done ? p->filter_id : p->vport_id, p->vport_id);
+        /* The first field that is a MAC address (FieldByteArrayValue, 6 bytes). */
+        uint32_t off = p->field_parameters_array_offset;
+        uint32_t esz = p->field_parameters_array_element_size;
+        const uint8_t *base = ib;
+        if (n > 0 && (size_t)n < len && p->field_parameters_array_num_elements >= 1 &&
+            esz >= 4u * 5u + 6u && off <= have && have - off >= esz) {
+            /* NDIS_RECEIVE_FILTER_FIELD_PARAMETERS: Header (4 bytes), Flags, FrameHeader,
+             * ReceiveFilterTest, HeaderField (4 each), then FieldByteArrayValue. */
+            const uint8_t *m = base + off + 4u * 5u;
+            snprintf(buf + n, len - (size_t)n, " mac=%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+                     m[2], m[3], m[4], m[5]);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+#undef HAS
+}
 
 int
 ndis_trace_observe(struct ndis_trace *t, const struct ndis_observer *ops, void *ctx)
@@ -229,6 +335,9 @@ ndis__trace_request(struct ndis_trace *t, const struct ndis_miniport *mp,
     } else {
         r->status = NDIS_STATUS_PENDING;
     }
+    trace_detail(req, phase, r->detail, sizeof r->detail);
+    if (t->listener != NULL)
+        t->listener(t->listener_ctx, r);
 }
 
 void
@@ -244,6 +353,10 @@ ndis__trace_indication(struct ndis_trace *t, const struct ndis_miniport *mp,
     ndis__copy_name(r->target, "bound protocols");
     r->status = ind->status_code;
     r->length = ind->status_buffer_size;
+    if (ind->port_number != 0)
+        snprintf(r->detail, sizeof r->detail, "port=%" PRIu32, ind->port_number);
+    if (t->listener != NULL)
+        t->listener(t->listener_ctx, r);
 }
 
 /* i < t->count */

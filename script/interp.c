@@ -25,6 +25,7 @@
 #include "ndis_shim/ndis_shim.h"
 #include "script/interp.h"
 #include "traffic/traffic.h"
+#include "vstack/view.h"
 #include "vstack/vstack.h"
 #include "verify/verify.h"
 
@@ -1218,6 +1219,7 @@ exec_due(struct scn_run *r)
         if (is_action(s->verb))
             vstack_mark_now(r->w, &r->mark);
         r->acted_at_now = true;
+        vstack_trace_cause(r->w, (unsigned)s->line);
         struct sim_diag d;
         sim_diag_clear(&d);
         int err = do_action(r, s, &d);

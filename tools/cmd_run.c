@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "capture/capture.h"
+#include "draw/draw.h"
 #include "script/interp.h"
 #include "script/script.h"
 #include "sim/sim.h"
@@ -33,6 +34,7 @@
 #include "tools/cli_script.h"
 #include "tools/json_stream.h"
 #include "verify/verify.h"
+#include "tools/run_trace.h"
 
 struct run_ctx {
     const struct cli_global *g;
@@ -42,6 +44,7 @@ struct run_ctx {
     bool stats;
     struct cli_jstream js; /* --json-stream (off unless asked) */
     struct verify *verify; /* the rule verifier (NULL with --no-verify) */
+    struct run_trace *rt;  /* the live trace, kept for failures (run_trace.h) */
 };
 
 /* The verifier's breaches: one line each on stderr, "FILE: breach RULE: ...". */
@@ -141,7 +144,14 @@ usage(FILE *out)
         "                           are left undecided\n"
         "  --capture FILE           write the capture here (overrides `capture start file=`)\n"
         "  --capture-format F       pcapng (default) or pcap (one classic file per point)\n"
-        "  --trace                  print the OID / PCI / data-path trace as it happens\n"
+        "  --trace[=KINDS]          print the trace as it happens, one aligned line per thing\n"
+        "                           a component saw: time, script line, kind, requester ->\n"
+        "                           target, OID / message / event, status, decoded payload.\n"
+        "                           KINDS: oid,pci,mailbox,nvsp,vpci,datapath,flow,event or\n"
+        "                           all (default). With --json-stream: \"trace\" records\n"
+        "  --draw-on-event EV[,EV]  draw the model each time one of these events is logged\n"
+        "                           (e.g. datapath-switched) to --draw-output's name + -NNN\n"
+        "  --draw-output FILE       FILE.svg|png|dot for --draw-on-event (default draw.svg)\n"
         "  --fail-fast              stop at the first failed expectation\n"
         "  -q, --quiet              print only failures and the closing line\n"
         "  --json                   one JSON document on stdout instead of text\n"
@@ -173,6 +183,7 @@ on_result(void *ctx, const struct scn_result *r)
         fprintf(stderr, "%s:%u: %s failed: %s (expected %s, actual %s) at t=%s\n", c->file,
                 (unsigned)r->stmt->line, r->invariant ? "invariant" : "expect", text, r->expected,
                 r->actual, t);
+        run_trace_failure(c->rt, stderr);
     }
     if (cli_jstream_on(&c->js))
         (void)cli_jstream_emitf(&c->js, "result", r->time_ns,
@@ -241,6 +252,8 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         OPT_STATS,
         OPT_JSON_STREAM,
         OPT_NO_VERIFY,
+        OPT_DRAW_ON_EVENT,
+        OPT_DRAW_OUTPUT,
     };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},
@@ -248,7 +261,9 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         {"until", required_argument, NULL, OPT_UNTIL},
         {"capture", required_argument, NULL, OPT_CAPTURE},
         {"capture-format", required_argument, NULL, OPT_CAPTURE_FORMAT},
-        {"trace", no_argument, NULL, OPT_TRACE},
+        {"trace", optional_argument, NULL, OPT_TRACE},
+        {"draw-on-event", required_argument, NULL, OPT_DRAW_ON_EVENT},
+        {"draw-output", required_argument, NULL, OPT_DRAW_OUTPUT},
         {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
         {"quiet", no_argument, NULL, 'q'},
         {"json", no_argument, NULL, OPT_JSON},
@@ -264,6 +279,8 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     bool stream = false;
     const char *capture = NULL;
     bool verify_on = true;
+    unsigned trace_kinds = 0;
+    const char *draw_events = NULL, *draw_output = NULL;
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "hq", options, NULL)) != -1) {
@@ -294,9 +311,35 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
                 return cli_error(g, "run", CLI_EXIT_USAGE, "--capture-format: %s", d.reason);
             break;
         }
-        case OPT_TRACE:
+        case OPT_TRACE: {
+            char bad[64];
+            if (run_trace_parse_kinds(optarg, &trace_kinds, bad, sizeof bad) != 0)
+                return cli_error(g, "run", CLI_EXIT_USAGE,
+                                 "--trace=%s: '%s' is not a trace kind (oid, pci, mailbox, nvsp, "
+                                 "vpci, datapath, flow, event, all)",
+                                 optarg, bad);
             c.trace = true;
             break;
+        }
+        case OPT_DRAW_ON_EVENT: {
+            char bad[64];
+            if (run_trace_check_events(optarg, bad, sizeof bad) != 0)
+                return cli_error(g, "run", CLI_EXIT_USAGE,
+                                 "--draw-on-event %s: '%s' is not an event of the log (e.g. "
+                                 "datapath-switched, vf-removed, migration-done)",
+                                 optarg, bad);
+            draw_events = optarg;
+            break;
+        }
+        case OPT_DRAW_OUTPUT: {
+            enum draw_format df;
+            if (draw_format_from_path(optarg, &df) != 0)
+                return cli_error(g, "run", CLI_EXIT_USAGE,
+                                 "--draw-output %s: the name must end in .svg, .png or .dot",
+                                 optarg);
+            draw_output = optarg;
+            break;
+        }
         case OPT_FAIL_FAST:
             ropts.fail_fast = true;
             break;
@@ -366,11 +409,25 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     ropts.on_result = on_result;
     ropts.out = gl.json || c.quiet || stream ? NULL : stdout;
     ropts.log = stderr;
-    /* The trace goes to stdout in human mode; with --json (one document on stdout) to stderr. */
-    ropts.trace = c.trace ? (gl.json || stream ? stderr : stdout) : NULL;
+    /* The live trace: text to stdout in human mode (stderr with --json), records into the
+     * stream with --json-stream; always kept for the context of a failed expectation. */
+    struct run_trace_opts to;
+    memset(&to, 0, sizeof to);
+    to.kinds = c.trace ? trace_kinds : 0;
+    to.out = c.trace && !stream ? (gl.json ? stderr : stdout) : NULL;
+    to.js = stream ? &c.js : NULL;
+    to.draw_events = draw_events;
+    to.draw_output = draw_output;
+    to.script = c.file;
+    to.notes = gl.json || stream || c.quiet ? NULL : stdout;
+    if (run_trace_create(&to, &c.rt) != 0) {
+        scn_program_destroy(prog);
+        return cli_error(g, "run", CLI_EXIT_SOFTWARE, "out of memory");
+    }
     ropts.ctx = &c;
     if (verify_on) {
         if (verify_create(&c.verify) != 0) {
+            run_trace_destroy(c.rt, NULL);
             scn_program_destroy(prog);
             return cli_error(g, "run", CLI_EXIT_SOFTWARE, "out of memory creating the verifier");
         }
@@ -384,6 +441,8 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     double wall0 = c.stats ? clock_seconds(CLOCK_MONOTONIC) : 0.0;
     double cpu0 = c.stats ? clock_seconds(CLOCK_PROCESS_CPUTIME_ID) : 0.0;
     err = scn_run_create(prog, &ropts, &run, &d);
+    if (err == 0)
+        run_trace_attach(c.rt, scn_run_world(run));
     if (err == 0)
         err = scn_run_exec(run, &d);
     struct run_stats st;
@@ -436,6 +495,9 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         if (code == CLI_EXIT_OK && verify_breach_count(c.verify) != 0)
             code = CLI_EXIT_FAILED;
     }
+    if (code == CLI_EXIT_OK && run_trace_draw_failed(c.rt))
+        code = CLI_EXIT_IOERR;
+    run_trace_destroy(c.rt, run != NULL ? scn_run_world(run) : NULL);
     scn_run_destroy(run);
     verify_destroy(c.verify);
     scn_program_destroy(prog);

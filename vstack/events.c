@@ -71,6 +71,7 @@ vs__event(struct vstack_world *w, enum vstack_event_kind k, const char *subject)
     ev->kind = k;
     snprintf(ev->subject, sizeof ev->subject, "%s", subject ? subject : "");
     SIM_DEBUG(vstack, "event %s %s", kind_names[k], ev->subject);
+    vs__trace_event_logged(w);
     return ev;
 }
 

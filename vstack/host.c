@@ -382,6 +382,7 @@ vstack_host_add(struct vstack_world *w, const char *name, struct sim_diag *d)
         sim_diag_fail(d, rc, "host %s: out of memory", name);
         goto fail_push;
     }
+    vs__trace_host_added(h);
     return 0;
 fail_push:
     hv_partition_destroy(h->root);

@@ -132,6 +132,58 @@ struct vstack_view {
 int vstack_view_create(const struct vstack_world *w, struct vstack_view **out, struct sim_diag *d);
 void vstack_view_destroy(struct vstack_view *v);
 
+/* =============================================================================================
+ * The live trace: one line per thing a component saw, delivered as it happens (`sriovsim run
+ * --trace=oid,pci,...`, --json-stream, `run --draw-on-event`). Sources, each the component
+ * that saw it: the NDIS dispatcher (every OID request, completion and status indication, with
+ * its payload decoded), the PCIe fabric of each host (VFs enabled / disabled, functions added /
+ * removed, FLR done, IOMMU faults), the virtualization stack's event log (data path switched,
+ * VPCI offer / eject, NVSP VF association, mailbox answers, ...), and the flows (start, stop
+ * with their figures).
+ * =========================================================================================== */
+#define VSTACK_TRACE_KIND_MAP(X)                                                                   \
+    X(OID, "oid")           /* NDIS OID requests, completions, status indications */              \
+    X(PCI, "pci")           /* PCIe fabric: VF enable, hot add / removal, FLR, IOMMU faults */    \
+    X(MAILBOX, "mailbox")   /* PF<->VF mailbox answers (MAC / VLAN change) */                     \
+    X(NVSP, "nvsp")         /* NVSP messages seen by the host (VF association) */                 \
+    X(VPCI, "vpci")         /* virtual PCI: VF offered, added, ejected, revoked */                \
+    X(DATAPATH, "datapath") /* data path switched (NetVSC, completed SWITCH_DATA_PATH) */         \
+    X(FLOW, "flow")         /* flows started / stopped, with their figures */                     \
+    X(EVENT, "event")       /* every other event of the log (migration, servicing, ...) */
+
+enum vstack_trace_kind {
+#define VSTACK_TRACE_KIND_ENUM(id, word) VSTACK_TRACE_##id,
+    VSTACK_TRACE_KIND_MAP(VSTACK_TRACE_KIND_ENUM)
+#undef VSTACK_TRACE_KIND_ENUM
+        VSTACK_TRACE_KIND_COUNT
+};
+const char *vstack_trace_kind_name(enum vstack_trace_kind k);
+/* SIM_EINVAL if unknown. */
+int vstack_trace_kind_parse(const char *name, enum vstack_trace_kind *out);
+
+struct vstack_trace_line {
+    uint64_t seq; /* 0, 1, 2, ... in delivery order */
+    sim_time_t time;
+    enum vstack_trace_kind kind;
+    unsigned cause_line;  /* the script line of the last action before it (0: none) */
+    char requester[64];   /* who acted: "netvsp", "h1.pf0", "vm1", "h1 fabric" */
+    char target[64];      /* to whom: "h1.pf0", "vm1", "-" */
+    char what[64];        /* OID / message / event name: "OID_NIC_SWITCH_ALLOCATE_VF" */
+    char status[48];      /* "NDIS_STATUS_SUCCESS", "pending", "" */
+    char detail[192];     /* decoded payload: "vf=0 rid=0x0180", "to=vf", "needed=56" */
+    const struct vstack_event *event; /* the event-log record, when it came from there */
+};
+typedef void (*vstack_trace_fn)(void *ctx, const struct vstack_trace_line *l);
+
+/* Deliver every trace line to fn from now on (fn NULL: stop). Lines are delivered in the
+ * order they happen; an event of the log is delivered once it is complete (before the next
+ * line, or when the clock call that produced it returns). */
+void vstack_world_set_tracer(struct vstack_world *w, vstack_trace_fn fn, void *ctx);
+/* The script line whose action runs now (the interpreter calls it before each action). */
+void vstack_trace_cause(struct vstack_world *w, unsigned line);
+/* Deliver the events logged so far that were not delivered yet. */
+void vstack_trace_flush(struct vstack_world *w);
+
 #ifdef __cplusplus
 }
 #endif

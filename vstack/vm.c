@@ -8,6 +8,7 @@
  * virtual switch (`New-VM`, `Connect-VMNetworkAdapter`), the worker process offering the
  * synthetic NIC's VMBus channel, netvsc.sys in the guest.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "vstack/vstack_int.h"
@@ -451,6 +452,19 @@ vstack_flow_start(struct vstack_world *w, const char *name, const struct vstack_
         sim_diag_fail(d, rc, "flow %s: out of memory", name);
         goto fail_start;
     }
+    if (vs__trace_on(w)) {
+        struct vstack_trace_line l;
+        memset(&l, 0, sizeof l);
+        l.time = vstack_world_now(w);
+        l.kind = VSTACK_TRACE_FLOW;
+        snprintf(l.requester, sizeof l.requester, "%s", cfg->from);
+        snprintf(l.target, sizeof l.target, "%s", cfg->to);
+        snprintf(l.what, sizeof l.what, "flow %s started", name);
+        snprintf(l.detail, sizeof l.detail, "%s rate=%" PRIu64 "bps frame=%u count=%" PRIu64,
+                 cfg->proto == VSTACK_PROTO_TCP ? "tcp" : "udp", cfg->rate_bps, frame_len,
+                 cfg->count);
+        vs__trace_emit(w, &l);
+    }
     return 0;
 fail_start:
     traffic_flow_destroy(f->flow);
@@ -466,6 +480,22 @@ vstack_flow_stop(struct vstack_world *w, const char *name, struct sim_diag *d)
     if (f == NULL)
         return sim_diag_fail(d, SIM_ENOENT, "flow stop %s: no such flow", name ? name : "(null)");
     traffic_flow_stop(f->flow);
+    if (vs__trace_on(w)) {
+        /* The figures as the flow's applications counted them when it stopped sending. */
+        struct traffic_flow_stats st;
+        traffic_flow_stats(f->flow, &st);
+        struct vstack_trace_line l;
+        memset(&l, 0, sizeof l);
+        l.time = vstack_world_now(w);
+        l.kind = VSTACK_TRACE_FLOW;
+        snprintf(l.requester, sizeof l.requester, "%s", name);
+        snprintf(l.target, sizeof l.target, "-");
+        snprintf(l.what, sizeof l.what, "flow %s stopped", name);
+        snprintf(l.detail, sizeof l.detail,
+                 "sent=%" PRIu64 " delivered=%" PRIu64 " dropped=%" PRIu64 " in_flight=%" PRIu64,
+                 st.sent, st.delivered, st.dropped_total, st.in_flight);
+        vs__trace_emit(w, &l);
+    }
     return 0;
 }
 

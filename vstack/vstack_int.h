@@ -19,6 +19,7 @@
 #include "pcie/pcie.h"
 #include "sim/sim.h"
 #include "traffic/traffic.h"
+#include "vstack/view.h"
 #include "vstack/vstack.h"
 
 SIM_LOG_NS_DECLARE(vstack);
@@ -219,6 +220,7 @@ struct vs_host {
     bool servicing;
     struct sim_timer serv_tm;
     struct pcie_subscription sub; /* the fabric's events: logged as the fabric saw them */
+    struct pcie_subscription trace_sub; /* the live trace's view of the fabric (trace.c) */
 };
 
 enum vs_vm_mstate { VS_VM_RUNNING = 0, VS_VM_MIGRATING, VS_VM_OFF };
@@ -285,6 +287,18 @@ struct vs_flow {
     struct traffic_flow *flow;
 };
 
+/* The live trace (view.h, trace.c): where lines go, what caused them, which events of the log
+ * were delivered. */
+struct vs_tracer {
+    void (*fn)(void *ctx, const struct vstack_trace_line *l);
+    void *ctx;
+    unsigned cause_line;
+    uint64_t next_seq;       /* lines delivered */
+    uint64_t event_next;     /* first event-log seq not delivered yet */
+    bool flush_posted;       /* a zero-delay flush is scheduled */
+    bool in_flush;
+};
+
 /* A named object in the one namespace. */
 enum vs_kind { VS_K_HOST = 1, VS_K_PF, VS_K_SWITCH, VS_K_VM, VS_K_PEER, VS_K_FLOW };
 
@@ -323,6 +337,7 @@ struct vstack_world {
     bool destroying;
     struct raw_ctx *raw_reqs; /* fault.c: raw `oid` requests in flight */
     FILE *teardown_trace;
+    struct vs_tracer tracer; /* the live trace (trace.c) */
 };
 
 /* world.c */
@@ -409,5 +424,14 @@ void vs__event_str(struct vstack_event *ev, const char *key, const char *text);
 void vs__event_num(struct vstack_event *ev, const char *key, int64_t num);
 void vs__event_dur(struct vstack_event *ev, const char *key, sim_time_t ns);
 void vs__eventlog_fini(struct vs_eventlog *log);
+
+/* trace.c */
+/* A new event was logged: deliver the ones before it, schedule its own delivery. */
+void vs__trace_event_logged(struct vstack_world *w);
+/* Deliver one line built by a component of vstack (flows); no-op without a tracer. */
+void vs__trace_emit(struct vstack_world *w, struct vstack_trace_line *l);
+bool vs__trace_on(const struct vstack_world *w);
+/* Subscribe the live trace to a new host's fabric. */
+void vs__trace_host_added(struct vs_host *h);
 
 #endif /* SRIOVSIM_VSTACK_INT_H */

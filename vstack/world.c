@@ -673,6 +673,7 @@ vstack_run_until(struct vstack_world *w, sim_time_t t, struct sim_diag *d)
                              sim_time_format(t, a, sizeof a), sim_time_format(now, b, sizeof b));
     }
     long rc = sim_sched_run(w->sched, t);
+    vstack_trace_flush(w);
     if (rc < 0)
         return sim_diag_fail(d, (int)rc, "run-until: scheduler error %s", sim_err_name((int)rc));
     return 0;
@@ -681,7 +682,9 @@ vstack_run_until(struct vstack_world *w, sim_time_t t, struct sim_diag *d)
 int
 vstack_step(struct vstack_world *w)
 {
-    return sim_sched_step(w->sched);
+    int rc = sim_sched_step(w->sched);
+    vstack_trace_flush(w);
+    return rc;
 }
 
 sim_time_t

@@ -52,8 +52,8 @@ check same-stdout-global-seed cmp -s "$tmp/a.out" "$tmp/out"
 # --- --trace: the NDIS OID trace and the event log, deterministic too -------------------------
 expect trace 0 "$sim" run -q --seed 7 --trace --capture "$tmp/t.pcapng" "$scn/failover.scn"
 cp "$tmp/out" "$tmp/trace.out"
-check trace-oid grep -q 'h1.pf0 <- .*OID_NIC_SWITCH_ALLOCATE_VF .*-> NDIS_STATUS_SUCCESS' <<<"$out"
-check trace-event grep -q 'datapath-switched vm1 to=vf' <<<"$out"
+check trace-oid grep -q 'vstack *-> h1.pf0 *OID_NIC_SWITCH_ALLOCATE_VF *NDIS_STATUS_SUCCESS *vf=0 rid=0x0180' <<<"$out"
+check trace-event grep -q 'datapath vm1 .*datapath-switched .*to=vf' <<<"$out"
 expect trace-again 0 "$sim" run -q --seed 7 --trace --capture "$tmp/t.pcapng" "$scn/failover.scn"
 check trace-same cmp -s "$tmp/trace.out" "$tmp/out"
 
