@@ -22,7 +22,7 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 # shipped scenarios under memcheck in CI.
 packages=(cmake ninja-build gcc pkg-config libuv1-dev libpcap-dev libgraphviz-dev graphviz
           libjansson-dev libcriterion-dev tshark pciutils libxml2-utils clang libclang-rt-14-dev
-          valgrind)
+          valgrind gnuplot-nox)
 
 install_missing() {
     local missing=()

@@ -19,4 +19,16 @@
  */
 int bench_ring_main(int argc, char **argv);
 
+/*
+ * bench_datapath_main — `sriovsim bench datapath [options]` and the standalone
+ * `bench-datapath`: the VF path against the synthetic path (guest -> wire) with the real
+ * drivers on pinned threads; throughput, CPU per packet by role (guest, host, device), copies,
+ * latency, drops; table, --json, --csv, --plot. `--help` lists the options.
+ * Returns 0 when every run delivered every frame exactly once, in order, on the path asked
+ * for, with nothing dropped; 1 otherwise (or interrupted); 64 usage; 70 the world could not be
+ * built; 74 an output file could not be written. Thread: the caller's (it runs a libuv loop
+ * for Ctrl-C and progress while its worker threads run).
+ */
+int bench_datapath_main(int argc, char **argv);
+
 #endif /* SRIOVSIM_BENCH_H */

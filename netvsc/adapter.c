@@ -397,6 +397,76 @@ netvsc_adapter_xmit(void *ctx, const uint8_t *frame, uint32_t len, uint64_t pack
     return xmit_synthetic(ad, frame, len, packet_id);
 }
 
+int
+netvsc_adapter_send_nbls(struct netvsc_adapter *ad, struct ndis_nbl *chain, struct ndis_nbl **rest)
+{
+    if (!ad || !chain || !rest)
+        return SIM_EINVAL;
+    *rest = chain;
+    for (const struct ndis_nbl *n = chain; n; n = n->next) {
+        const struct ndis_nb *nb = n->first_nb;
+        if (!nb || nb->next || !nb->data || nb->data_length < 14 ||
+            nb->data_length > NETVSC_FRAME_MAX)
+            return SIM_EINVAL;
+    }
+    /* Traffic follows completed switches only. The VF path takes the whole chain as it is
+     * when every frame has the backfill the VF miniport writes its header into. */
+    if (ad->dp == NETVSC_DP_ON_VF && ad->vf_binding) {
+        bool backfill = true;
+        for (const struct ndis_nbl *n = chain; n && backfill; n = n->next)
+            backfill = n->first_nb->data_offset >= NETVSC_VF_BACKFILL;
+        if (backfill) {
+            uint32_t count = (uint32_t)ndis_nbl_chain_length(chain);
+            int err = netvsc__vf_send_nbls(ad, chain);
+            if (err == 0) {
+                ad->stats.tx_nbls += count;
+                *rest = NULL;
+                return 0;
+            }
+            if (err == SIM_EINVAL)
+                return err;
+            ad->stats.tx_vf_fallback += count; /* VF refused (stopping): synthetic instead */
+        }
+    }
+    if (!ad->ready || !ad->ep)
+        return SIM_ESTATE;
+    /* Synthetic (or a frame without backfill on the VF: the staging copy of _xmit). Each frame
+     * is copied, so its NBL completes at once. */
+    struct ndis_nbl *done = NULL, **tail = &done;
+    struct ndis_nbl *n = chain;
+    while (n) {
+        const struct ndis_nb *nb = n->first_nb;
+        int err = netvsc_adapter_xmit(ad, nb->data + nb->data_offset, nb->data_length,
+                                      n->packet_id);
+        if (err == SIM_EAGAIN)
+            break;
+        struct ndis_nbl *next = n->next;
+        n->next = NULL;
+        n->status = err == 0 ? NDIS_STATUS_SUCCESS : NDIS_STATUS_FAILURE;
+        ad->stats.tx_nbls++;
+        ad->stats.tx_nbls_completed++;
+        *tail = n;
+        tail = &n->next;
+        n = next;
+    }
+    *rest = n;
+    if (done && ad->tx.send_complete)
+        ad->tx.send_complete(ad->tx_ctx, done);
+    return 0;
+}
+
+void
+netvsc_adapter_set_tx(struct netvsc_adapter *ad, const struct netvsc_tx_ops *tx, void *ctx)
+{
+    if (!ad)
+        return;
+    if (tx)
+        ad->tx = *tx;
+    else
+        memset(&ad->tx, 0, sizeof ad->tx);
+    ad->tx_ctx = ctx;
+}
+
 void
 netvsc_adapter_set_rx(struct netvsc_adapter *ad, const struct netvsc_rx_ops *rx, void *ctx)
 {

@@ -26,8 +26,10 @@
  *
  * Threading: control plane (create/destroy, bind/unbind, going down, timers) on the loop thread.
  * The data path — netvsc_adapter_xmit, netvsc_adapter_poll, VMBus receive — belongs to one
- * "guest" thread (the loop thread in scenario mode). The VF path uses ndis_shim, which is
- * loop-thread only, so in bench mode the adapter must stay on the synthetic path.
+ * "guest" thread (the loop thread in scenario mode, a bench thread in bench mode). On the VF
+ * path that thread also owns the VF miniport's data path (NdisSendNetBufferLists, the send
+ * completions and receive indications it triggers): in bench mode the guest thread polls both
+ * NetVSC and the VF miniport, and no control-plane call runs while it does.
  */
 #ifndef SRIOVSIM_NETVSC_H
 #define SRIOVSIM_NETVSC_H
@@ -73,6 +75,14 @@ struct netvsc_rx_ops {
     void (*receive)(void *ctx, const uint8_t *frame, uint32_t len, uint64_t packet_id);
 };
 
+/* Send completion of the NBLs an upper layer handed down with netvsc_adapter_send_nbls (the
+ * NdisMSendNetBufferListsComplete NetVSC's miniport edge gives the guest's protocol stack).
+ * The chain's NBLs are held by the adapter's owner token (the adapter pointer) again, each with
+ * its status. Guest thread. */
+struct netvsc_tx_ops {
+    void (*send_complete)(void *ctx, struct ndis_nbl *chain);
+};
+
 /* Control-plane notifications (loop thread). All optional. */
 struct netvsc_event_ops {
     /* The data-path state changed. */
@@ -115,6 +125,11 @@ struct netvsc_adapter_stats {
     uint64_t rx_synthetic, rx_vf;
     uint64_t rx_no_app;            /* received with no application attached */
     uint64_t copies, bytes_copied; /* guest copies into send sections (synthetic TX) */
+    /* netvsc_adapter_xmit on the VF path: the caller's transient frame staged into an NBL
+     * buffer of NetVSC's own in guest memory (a software copy the zero-copy NBL path,
+     * netvsc_adapter_send_nbls, does not make). */
+    uint64_t vf_stage_copies, vf_stage_bytes;
+    uint64_t tx_nbls, tx_nbls_completed; /* NBLs from netvsc_adapter_send_nbls / completed */
     uint64_t switch_requests, switch_completions, switch_failures;
     uint64_t associations; /* VF_ASSOCIATION messages received */
     uint64_t vf_binds, vf_unbinds, vf_serial_mismatch;
@@ -139,6 +154,24 @@ int netvsc_adapter_destroy(struct netvsc_adapter *ad);
  * Returns 0 (taken: delivered or its drop reported), SIM_EAGAIN (back-pressure: not taken),
  * SIM_ESTATE (channel not ready), SIM_EINVAL. Guest thread. */
 int netvsc_adapter_xmit(void *ad, const uint8_t *frame, uint32_t len, uint64_t packet_id);
+/*
+ * netvsc_adapter_send_nbls — MiniportSendNetBufferLists of the VM network adapter: the guest's
+ * protocol stack hands down NBLs (one NET_BUFFER each) whose frames it built in guest memory,
+ * with at least NETVSC_VF_BACKFILL bytes of backfill in front (data_offset). The NBLs are held
+ * by the owner token `ad` (transfer them to the adapter first when their pool tracks owners).
+ *   On the VF path (ON_VF) the same NBLs go down to the VF miniport: zero copy, the device
+ *   DMAs the frame from the application's buffer; they complete through tx ops later.
+ *   On the synthetic path each frame is copied into a send-buffer section (the copy that path
+ *   pays) and its NBL completes before this call returns.
+ * NBLs the adapter could not take now (no section / ring room: back-pressure, never a loss)
+ * are left in *rest, in order (NULL when all were taken). Returns 0; SIM_ESTATE (channel not
+ * ready: nothing taken, *rest = chain); SIM_EINVAL (NULL argument, an NBL with other than one
+ * NET_BUFFER or a bad length: nothing taken). Guest thread.
+ */
+int netvsc_adapter_send_nbls(struct netvsc_adapter *ad, struct ndis_nbl *chain,
+                             struct ndis_nbl **rest);
+/* Where NBLs of netvsc_adapter_send_nbls complete (NULL ops: nowhere — do not send NBLs). */
+void netvsc_adapter_set_tx(struct netvsc_adapter *ad, const struct netvsc_tx_ops *tx, void *ctx);
 /* Guest data path: receive up to budget VMBus messages, retry completions. Guest thread. */
 unsigned netvsc_adapter_poll(struct netvsc_adapter *ad, unsigned budget);
 /* Attach / replace the application endpoint. */

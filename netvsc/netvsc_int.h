@@ -28,6 +28,8 @@ struct netvsc_adapter {
     struct sim_drop_sink drops;
     struct netvsc_rx_ops rx;
     void *rx_ctx;
+    struct netvsc_tx_ops tx;
+    void *tx_ctx;
     struct netvsc_event_ops events;
     void *events_ctx;
     struct hv_vmbus_open_config open;
@@ -70,6 +72,7 @@ struct netvsc_adapter {
     uint8_t *vf_buf;
     uint32_t *vf_slot_free;
     uint32_t vf_slot_top, vf_slots;
+    uint32_t vf_nbls; /* staging NBLs to allocate when a VF binds */
     struct netvsc_adapter_stats stats;
 };
 
@@ -101,5 +104,10 @@ void netvsc__vf_fini(struct netvsc_adapter *ad);
 /* Send on the VF; 0, SIM_EAGAIN (no NBL), or an NDIS refusal (caller falls back). */
 int netvsc__vf_xmit(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len,
                     uint64_t packet_id);
+/* Send an upper layer's NBL chain on the VF as it is (zero copy); 0, or an NDIS refusal with
+ * the chain still the caller's (held by the adapter). */
+int netvsc__vf_send_nbls(struct netvsc_adapter *ad, struct ndis_nbl *chain);
+/* protocol_reserved marker of an NBL that belongs to the layer above NetVSC. */
+#define NETVSC_NBL_UPPER UINT32_MAX
 
 #endif /* SRIOVSIM_NETVSC_INT_H */

@@ -12,6 +12,9 @@
 /* One VF TX buffer: backfill + the largest frame, cache-line rounded. */
 #define NETVSC_VF_SLOT ((NETVSC_VF_BACKFILL + NETVSC_FRAME_MAX + 63u) & ~63u)
 
+static int stage_alloc(struct netvsc_adapter *ad, struct sim_diag *d);
+static void stage_free(struct netvsc_adapter *ad);
+
 static void
 serial_done(struct ndis_oid_request *req, ndis_status_t status)
 {
@@ -36,6 +39,11 @@ bind_adapter(void *ctx, struct ndis_binding *b, const struct ndis_bind_parameter
     /* NetVSC teams with one VF at a time, and only with VF miniports. */
     if (bp->kind != NDIS_MINIPORT_VF || ad->vf_binding)
         return NDIS_STATUS_NOT_SUPPORTED;
+    struct sim_diag d = {0};
+    if (!ad->vf_pool && stage_alloc(ad, &d) != 0) {
+        SIM_WARN(netvsc, "%s: cannot bind the VF: %s", ad->name, d.reason);
+        return NDIS_STATUS_RESOURCES;
+    }
     ndis_binding_set_context(b, ad);
     ad->vf_binding = b;
     ad->vf_serial_known = false;
@@ -44,10 +52,10 @@ bind_adapter(void *ctx, struct ndis_binding *b, const struct ndis_bind_parameter
                           OID_SRIOV_VF_SERIAL_NUMBER, &ad->serial_info,
                           (uint32_t)sizeof ad->serial_info);
     ad->serial_req.data = ad;
-    struct sim_diag d = {0};
     if (ndis_binding_oid_request(b, &ad->serial_req, serial_done, &d) != 0) {
         SIM_WARN(netvsc, "%s: cannot query the VF serial: %s", ad->name, d.reason);
         ad->vf_binding = NULL;
+        stage_free(ad);
         return NDIS_STATUS_RESOURCES;
     }
     ad->stats.vf_binds++;
@@ -65,6 +73,8 @@ unbind_adapter(void *ctx, struct ndis_binding *b)
     ad->vf_serial_known = false;
     ad->stats.vf_unbinds++;
     SIM_DEBUG(netvsc, "%s: unbound from the VF", ad->name);
+    if (ad->vf_tx_out == 0) /* NDIS unbinds only when no send is out: always true here */
+        stage_free(ad);
     netvsc__vf_lost(ad);
 }
 
@@ -87,12 +97,12 @@ send_complete(void *binding_ctx, struct ndis_binding *b, struct ndis_nbl *chain,
 {
     struct netvsc_adapter *ad = binding_ctx;
     bool removed = false;
+    struct ndis_nbl *upper = NULL, **utail = &upper;
     for (struct ndis_nbl *n = chain, *next; n; n = next) {
         next = n->next;
         n->next = NULL;
         uint32_t slot;
         memcpy(&slot, n->protocol_reserved, sizeof slot);
-        ad->vf_slot_free[ad->vf_slot_top++] = slot;
         if (n->status != NDIS_STATUS_SUCCESS) {
             /* The miniport that failed the send reported the drop with its cause; a second
              * report here would count the frame twice. */
@@ -100,9 +110,20 @@ send_complete(void *binding_ctx, struct ndis_binding *b, struct ndis_nbl *chain,
             if (n->status == NDIS_STATUS_ADAPTER_REMOVED)
                 removed = true;
         }
-        ndis_nbl_free(n, b);
         ad->vf_tx_out--;
+        if (slot == NETVSC_NBL_UPPER) {
+            /* The upper layer's own NBL (zero copy): it goes back up with its status. */
+            (void)ndis_nbl_transfer(n, b, ad);
+            ad->stats.tx_nbls_completed++;
+            *utail = n;
+            utail = &n->next;
+            continue;
+        }
+        ad->vf_slot_free[ad->vf_slot_top++] = slot;
+        ndis_nbl_free(n, b);
     }
+    if (upper != NULL && ad->tx.send_complete != NULL)
+        ad->tx.send_complete(ad->tx_ctx, upper);
     if (removed)
         netvsc__vf_failed(ad); /* surprise removal: leave the VF before the unbind comes */
 }
@@ -114,18 +135,12 @@ static const struct ndis_protocol_ops proto_ops = {
     .send_net_buffer_lists_complete = send_complete,
 };
 
-int
-netvsc__vf_init(struct netvsc_adapter *ad, uint32_t nbls, struct sim_diag *d)
+/* The staging area of netvsc_adapter_xmit's VF sends (one slot per NBL, in guest memory):
+ * allocated when a VF binds, freed when it unbinds, so a VM without a VF pays nothing for it. */
+static int
+stage_alloc(struct netvsc_adapter *ad, struct sim_diag *d)
 {
-    struct ndis_protocol_config pc = {
-        .name = ad->name,
-        .flags = NDIS_PROTOCOL_CHAR_BINDS_VF, /* LowerRange "ndisvf": may bind VF miniports */
-        .ops = &proto_ops,
-        .ctx = ad,
-    };
-    int err = ndis_protocol_create(&pc, &ad->proto, d);
-    if (err)
-        return err;
+    uint32_t nbls = ad->vf_nbls;
     struct ndis_nbl_pool_config nc = {
         .name = ad->where_vf,
         .nbl_count = nbls,
@@ -133,10 +148,10 @@ netvsc__vf_init(struct netvsc_adapter *ad, uint32_t nbls, struct sim_diag *d)
         .data_size = 0, /* buffers in guest memory, set per send */
         .track_owners = true,
     };
-    err = ndis_nbl_pool_create(&nc, &ad->vf_pool, d);
+    int err = ndis_nbl_pool_create(&nc, &ad->vf_pool, d);
     if (err)
-        goto fail_proto;
-    ad->vf_slot_free = sim_calloc(SIM_TAG(netvsc), nbls, sizeof *ad->vf_slot_free);
+        return err;
+    ad->vf_slot_free = sim_alloc(SIM_TAG(netvsc), (size_t)nbls * sizeof *ad->vf_slot_free);
     if (!ad->vf_slot_free) {
         err = sim_diag_fail(d, SIM_ENOMEM, "netvsc %s: out of memory", ad->name);
         goto fail_pool;
@@ -158,14 +173,11 @@ fail_slots:
 fail_pool:
     ndis_nbl_pool_destroy(ad->vf_pool);
     ad->vf_pool = NULL;
-fail_proto:
-    ndis_protocol_destroy(ad->proto);
-    ad->proto = NULL;
     return err;
 }
 
-void
-netvsc__vf_fini(struct netvsc_adapter *ad)
+static void
+stage_free(struct netvsc_adapter *ad)
 {
     if (ad->vf_buf_gpa)
         hv_gpa_free(ad->guest, ad->vf_buf_gpa);
@@ -173,9 +185,29 @@ netvsc__vf_fini(struct netvsc_adapter *ad)
     ad->vf_buf = NULL;
     sim_free(ad->vf_slot_free);
     ad->vf_slot_free = NULL;
+    ad->vf_slot_top = ad->vf_slots = 0;
     ndis_nbl_pool_destroy(ad->vf_pool);
-    ndis_protocol_destroy(ad->proto);
     ad->vf_pool = NULL;
+}
+
+int
+netvsc__vf_init(struct netvsc_adapter *ad, uint32_t nbls, struct sim_diag *d)
+{
+    struct ndis_protocol_config pc = {
+        .name = ad->name,
+        .flags = NDIS_PROTOCOL_CHAR_BINDS_VF, /* LowerRange "ndisvf": may bind VF miniports */
+        .ops = &proto_ops,
+        .ctx = ad,
+    };
+    ad->vf_nbls = nbls;
+    return ndis_protocol_create(&pc, &ad->proto, d);
+}
+
+void
+netvsc__vf_fini(struct netvsc_adapter *ad)
+{
+    stage_free(ad);
+    ndis_protocol_destroy(ad->proto);
     ad->proto = NULL;
 }
 
@@ -183,9 +215,10 @@ int
 netvsc__vf_xmit(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, uint64_t packet_id)
 {
     struct ndis_binding *b = ad->vf_binding;
-    /* The application's buffer is transient here, so it is staged into an NBL of ours whose
-     * buffer lives in guest memory with backfill in front (on Windows the application's own
-     * NBL would travel down: no copy is counted). */
+    /* The caller's buffer is transient here, so it is staged into an NBL of ours whose buffer
+     * lives in guest memory with backfill in front: a software copy, counted
+     * (vf_stage_copies). netvsc_adapter_send_nbls is the zero-copy way: the caller's own NBL
+     * travels down, as on Windows. */
     if (ad->vf_slot_top == 0) {
         ad->stats.tx_busy++;
         return SIM_EAGAIN;
@@ -203,6 +236,8 @@ netvsc__vf_xmit(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, u
     nb->data_offset = NETVSC_VF_BACKFILL;
     nb->data_length = len;
     memcpy(nb->data + NETVSC_VF_BACKFILL, frame, len);
+    ad->stats.vf_stage_copies++;
+    ad->stats.vf_stage_bytes += len;
     n->packet_id = packet_id;
     netvsc__tap_tx(ad, ad->cap_vf, packet_id, frame, len);
     ad->vf_tx_out++;
@@ -216,6 +251,36 @@ netvsc__vf_xmit(struct netvsc_adapter *ad, const uint8_t *frame, uint32_t len, u
         return err;
     }
     ad->stats.tx_vf++;
+    return 0;
+}
+
+int
+netvsc__vf_send_nbls(struct netvsc_adapter *ad, struct ndis_nbl *chain)
+{
+    struct ndis_binding *b = ad->vf_binding;
+    uint32_t count = 0, upper = NETVSC_NBL_UPPER;
+    for (struct ndis_nbl *n = chain; n; n = n->next) {
+        if (ndis_nbl_transfer(n, ad, b) != 0) {
+            for (struct ndis_nbl *m = chain; m != n; m = m->next)
+                (void)ndis_nbl_transfer(m, b, ad);
+            return SIM_EINVAL;
+        }
+        memcpy(n->protocol_reserved, &upper, sizeof upper);
+        const struct ndis_nb *nb = n->first_nb;
+        netvsc__tap_tx(ad, ad->cap_vf, n->packet_id, nb->data + nb->data_offset, nb->data_length);
+        count++;
+    }
+    ad->vf_tx_out += count;
+    int err = ndis_binding_send(b, chain, 0);
+    if (err) {
+        ad->vf_tx_out -= count;
+        for (struct ndis_nbl *n = chain; n; n = n->next)
+            (void)ndis_nbl_transfer(n, b, ad);
+        if (err == SIM_ENODEV)
+            netvsc__vf_failed(ad);
+        return err;
+    }
+    ad->stats.tx_vf += count;
     return 0;
 }
 

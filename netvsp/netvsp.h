@@ -117,8 +117,10 @@ void netvsp_switch_destroy(struct netvsp_switch *sw);
 const char *netvsp_switch_name(const struct netvsp_switch *sw);
 void netvsp_switch_stats(const struct netvsp_switch *sw, struct netvsp_switch_stats *out);
 
-/* Host data path: poll every VM port's VMBus endpoint (up to budget messages each) and retry
- * completions that found the ring full. Returns work done. Host thread. */
+/* Host data path: poll every VM port's VMBus endpoint (up to budget messages each, and while
+ * bound to a NIC no more than the external port has free NBLs: back-pressure into the VMBus
+ * rings rather than pool-exhausted drops) and retry completions that found the ring full.
+ * Returns work done. Host thread. */
 unsigned netvsp_switch_poll(struct netvsp_switch *sw, unsigned budget);
 /*
  * netvsp_switch_uplink_receive — a frame arrives from the wire on the external port (the PF

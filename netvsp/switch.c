@@ -117,6 +117,17 @@ netvsp_switch_poll(struct netvsp_switch *sw, unsigned budget)
     if (!sw)
         return 0;
     unsigned done = 0;
+    /* Back-pressure from the wire: take no more VM frames than the external port has NBLs to
+     * send them with (they wait in the VMBus rings, and the guest sees its sections busy),
+     * instead of taking them and dropping them pool-exhausted. */
+    if (sw->nic) {
+        uint32_t in_use = ndis_nbl_pool_stats(sw->tx_pool)->in_use;
+        uint32_t avail = sw->tx_nbls > in_use ? sw->tx_nbls - in_use : 0;
+        if (budget > avail)
+            budget = avail;
+        if (budget == 0)
+            return 0;
+    }
     for (uint32_t i = 0; i < sw->port_span; i++)
         if (sw->ports[i])
             done += netvsp__port_poll(sw->ports[i], budget);
