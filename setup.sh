@@ -19,7 +19,7 @@ build_dir=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # clang + libclang-rt-14-dev (libFuzzer) build the fuzz targets (tests/fuzz); valgrind runs the
-# shipped scenarios under memcheck in CI.
+# shipped scenarios under memcheck in CI; gnuplot-nox draws `sriovsim bench datapath --plot`.
 packages=(cmake ninja-build gcc pkg-config libuv1-dev libpcap-dev libgraphviz-dev graphviz
           libjansson-dev libcriterion-dev tshark pciutils libxml2-utils clang libclang-rt-14-dev
           valgrind gnuplot-nox)
