@@ -29,6 +29,7 @@
 #include "scn_gen.h"
 #include "script/interp.h"
 #include "script/script.h"
+#include "verify/verify.h"
 
 static bool
 ident_is_known(void *ctx, enum scn_ident kind, const char *name)
@@ -43,6 +44,8 @@ ident_is_known(void *ctx, enum scn_ident kind, const char *name)
 }
 
 static bool saw_halt_refusal;
+static FILE *devnull;
+static const char *print_flag = "--print";
 
 static void
 log_sink(void *ctx, const char *ns, enum sim_log_level level, int64_t time_ns, const char *text)
@@ -79,20 +82,29 @@ static void
 finding(struct totals *t, uint64_t seed, const char *what, const char *detail)
 {
     t->findings++;
-    printf("gen: seed %llu: %s%s%s (replay: gen_run --print %llu > s.scn && sriovsim run s.scn)\n",
-           (unsigned long long)seed, what, detail ? ": " : "", detail ? detail : "",
+    printf("gen: seed %llu: %s%s%s (replay: gen_run %s %llu > s.scn && sriovsim run s.scn)\n",
+           (unsigned long long)seed, what, detail ? ": " : "", detail ? detail : "", print_flag,
            (unsigned long long)seed);
 }
 
 static void
-run_seed(struct totals *tot, uint64_t seed, bool early, FILE *devnull)
+print_failed(const struct scn_run *run)
+{
+    char buf[256];
+    for (size_t i = 0; i < scn_run_result_count(run); i++) {
+        const struct scn_result *res = scn_run_result(run, i);
+        if (!res->passed)
+            printf("  line %u: %s (expected %s, actual %s)\n", res->stmt->line,
+                   scn_stmt_format(res->stmt, buf, sizeof buf), res->expected, res->actual);
+    }
+}
+
+/* Check and run one scenario text in this process; `what` names it in findings. */
+static void
+run_text(struct totals *tot, uint64_t seed, const char *text, size_t len, sim_time_t end,
+         bool early, bool verdicts_count)
 {
     long before = sim_alloc_live_total();
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    sim_time_t end = scn_gen_write(f, seed);
-    fclose(f);
     struct scn_parse_opts po = {.is_known = ident_is_known};
     struct scn_program *p = NULL;
     struct scn_diags *d = NULL;
@@ -101,7 +113,6 @@ run_seed(struct totals *tot, uint64_t seed, bool early, FILE *devnull)
         finding(tot, seed, "the generated scenario does not pass the checker", NULL);
         scn_diag_print(stdout, d, true);
         scn_diags_destroy(d);
-        free(text);
         return;
     }
     scn_diags_destroy(d);
@@ -110,8 +121,13 @@ run_seed(struct totals *tot, uint64_t seed, bool early, FILE *devnull)
     sim_time_t until = SIM_TIME_NEVER;
     if (early && end > 0)
         until = (sim_time_t)sim_prng_below(&r, (uint64_t)end);
+    struct verify *v = NULL;
+    if (verify_create(&v) != 0) {
+        finding(tot, seed, "out of memory", NULL);
+        return;
+    }
     struct scn_run_opts ro = {.seed = seed, .until = until, .no_capture = true, .out = devnull,
-                              .log = devnull};
+                              .log = devnull, .verify = v};
     struct scn_run *run = NULL;
     struct sim_diag sd;
     sim_diag_clear(&sd);
@@ -128,9 +144,23 @@ run_seed(struct totals *tot, uint64_t seed, bool early, FILE *devnull)
             tot->full++;
         else
             tot->early++;
+        /* Every verdict of a generated scenario is a contract of every run (conservation and
+         * liveness of each flow, on its `flow start`) or one the generator wrote as a check. */
+        if (verdicts_count && scn_run_failed(run) != 0) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "%zu failed verdict(s)", scn_run_failed(run));
+            finding(tot, seed, msg, NULL);
+            print_failed(run);
+        }
+        for (size_t i = 0; i < verify_breach_count(v); i++) {
+            char line[512];
+            (void)verify_breach_format(verify_breach_at(v, i), line, sizeof line);
+            finding(tot, seed, "rule verifier breach", line);
+        }
     }
     scn_run_destroy(run);
     scn_program_destroy(p);
+    verify_destroy(v);
     long after = sim_alloc_live_total();
     if (after != before) {
         const char *k = getenv("GEN_KNOWN_LEAK");
@@ -144,6 +174,29 @@ run_seed(struct totals *tot, uint64_t seed, bool early, FILE *devnull)
             sim_alloc_report(stdout);
         }
     }
+}
+
+static void
+run_seed(struct totals *tot, uint64_t seed, bool early)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    sim_time_t end = scn_gen_write(f, seed);
+    fclose(f);
+    run_text(tot, seed, text, len, end, early, true);
+    free(text);
+}
+
+static void
+run_pair(struct totals *tot, uint64_t pair)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    sim_time_t end = scn_matrix_write(f, (unsigned)pair);
+    fclose(f);
+    run_text(tot, pair, text, len, end, false, true);
     free(text);
 }
 
@@ -154,6 +207,11 @@ main(int argc, char **argv)
         scn_gen_write(stdout, strtoull(argv[2], NULL, 0));
         return 0;
     }
+    if (argc == 3 && strcmp(argv[1], "--print-pair") == 0) {
+        scn_matrix_write(stdout, (unsigned)strtoul(argv[2], NULL, 0));
+        return 0;
+    }
+    bool matrix = false;
     unsigned long long a = 1, b = 50;
     bool early = false;
     for (int i = 1; i < argc; i++) {
@@ -164,14 +222,20 @@ main(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--early") == 0) {
             early = true;
+        } else if (strcmp(argv[i], "--matrix") == 0) {
+            matrix = true;
+            print_flag = "--print-pair";
+            a = 0;
+            b = scn_matrix_count() - 1;
         } else {
-            fprintf(stderr, "usage: gen_run --seeds A-B [--early] | --print SEED\n");
+            fprintf(stderr, "usage: gen_run --seeds A-B [--early] | --matrix | --print SEED | "
+                            "--print-pair N\n");
             return 64;
         }
     }
     (void)sim_log_configure("error", NULL);
     sim_log_set_sink(log_sink, NULL);
-    FILE *devnull = fopen("/dev/null", "w");
+    devnull = fopen("/dev/null", "w");
     struct totals t = {0};
     for (unsigned long long s = a; s <= b; s++) {
         if (is_known_seed(s)) {
@@ -182,7 +246,10 @@ main(int argc, char **argv)
         pid_t pid = fork();
         if (pid == 0) {
             struct totals c = {0};
-            run_seed(&c, s, early && (s & 1), devnull);
+            if (matrix)
+                run_pair(&c, s);
+            else
+                run_seed(&c, s, early && (s & 1));
             fflush(stdout);
             _exit(20 + (c.early ? 1 : 0) + (c.known ? 2 : 0) + (c.findings ? 4 : 0));
         }
@@ -213,6 +280,9 @@ main(int argc, char **argv)
         }
     }
     fclose(devnull);
+    if (matrix)
+        printf("matrix: %u (step, fault) pairs over %u sequences\n", t.seeds,
+               scn_matrix_sequences());
     printf("gen: %u seeds, %u ran to the end, %u stopped early, %u findings (%u known: the "
            "issue 9 teardown leak; %u known-crash seeds skipped)\n",
            t.seeds, t.full, t.early, t.findings, t.known, t.skipped);

@@ -16,6 +16,7 @@
 #ifndef SRIOVSIM_TESTS_GEN_SCN_GEN_H
 #define SRIOVSIM_TESTS_GEN_SCN_GEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -23,5 +24,11 @@
 
 /* Write the scenario of `seed` to out. Returns the virtual time of its `end` statement. */
 sim_time_t scn_gen_write(FILE *out, uint64_t seed);
+
+/* Systematic (step x fault) injection (scn_matrix.c): pair 0 .. scn_matrix_count()-1, one
+ * sequence and one fault at one step each. Returns the time of the scenario's `end`. */
+unsigned scn_matrix_count(void);
+unsigned scn_matrix_sequences(void);
+sim_time_t scn_matrix_write(FILE *out, unsigned pair);
 
 #endif
