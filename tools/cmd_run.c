@@ -35,6 +35,7 @@
 #include "tools/json_stream.h"
 #include "verify/verify.h"
 #include "tools/run_trace.h"
+#include "vstack/view.h"
 
 struct run_ctx {
     const struct cli_global *g;
@@ -441,8 +442,14 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     double wall0 = c.stats ? clock_seconds(CLOCK_MONOTONIC) : 0.0;
     double cpu0 = c.stats ? clock_seconds(CLOCK_PROCESS_CPUTIME_ID) : 0.0;
     err = scn_run_create(prog, &ropts, &run, &d);
-    if (err == 0)
+    if (err == 0) {
         run_trace_attach(c.rt, scn_run_world(run));
+        /* The capture says what made it: scenario, seed, version (the SHB comment). */
+        char shb[256];
+        snprintf(shb, sizeof shb, "scenario=%s seed=%" PRIu64 " sriovsim=%s", c.file, seed,
+                 SIM_VERSION_STRING);
+        vstack_world_set_capture_comment(scn_run_world(run), shb);
+    }
     if (err == 0)
         err = scn_run_exec(run, &d);
     struct run_stats st;

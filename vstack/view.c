@@ -252,6 +252,13 @@ fail:
 }
 
 void
+vstack_world_set_capture_comment(struct vstack_world *w, const char *text)
+{
+    if (w != NULL)
+        snprintf(w->capture_comment, sizeof w->capture_comment, "%s", text != NULL ? text : "");
+}
+
+void
 vstack_view_destroy(struct vstack_view *v)
 {
     if (v == NULL)

@@ -184,6 +184,11 @@ void vstack_trace_cause(struct vstack_world *w, unsigned line);
 /* Deliver the events logged so far that were not delivered yet. */
 void vstack_trace_flush(struct vstack_world *w);
 
+/* The comment in the section header of the captures this world writes from now on, e.g.
+ * "scenario=scenarios/failover.scn seed=1 sriovsim=0.1.0" (copied, truncated to 255 bytes;
+ * NULL: none). Wireshark shows it under Statistics > Capture File Properties. */
+void vstack_world_set_capture_comment(struct vstack_world *w, const char *text);
+
 #ifdef __cplusplus
 }
 #endif

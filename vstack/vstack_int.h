@@ -338,6 +338,7 @@ struct vstack_world {
     struct raw_ctx *raw_reqs; /* fault.c: raw `oid` requests in flight */
     FILE *teardown_trace;
     struct vs_tracer tracer; /* the live trace (trace.c) */
+    char capture_comment[256]; /* the SHB comment of captures (view.h) */
 };
 
 /* world.c */

@@ -722,6 +722,7 @@ vstack_capture_start(struct vstack_world *w, const struct vstack_capture_config 
     o.points = off ? points : NULL;
     o.filter = cfg ? cfg->filter : NULL;
     o.snaplen = cfg ? cfg->snaplen : 0;
+    o.comment = w->capture_comment[0] != '\0' ? w->capture_comment : NULL;
     return cap_session_create(w->cap, &o, &w->cap_session, d);
 }
 
