@@ -17,12 +17,15 @@ has() { # has NAME FILE REGEX
 }
 cd "$src" || exit 1
 scn=scenarios/failover.scn
+# The script lines the trace must name: the attach that starts the bring-up, the check of it.
+L_ATTACH=$(grep -n '^[0-9.]*ms *attach-vf vm1' "$scn" | head -1 | cut -d: -f1)
+L_CHECK=$(grep -n 'expect vm1.datapath == vf within' "$scn" | head -1 | cut -d: -f1)
 
 # Every kind, live, in aligned columns.
 "$sim" run --seed 1 --capture "$tmp/c.pcapng" --trace "$scn" >"$tmp/all.txt" 2>"$tmp/all.err"
 has header "$tmp/all.txt" '^ +time line +kind +requester +-> target +what +status +detail$'
 # The decoded payload of the bring-up and teardown OIDs (VF id, RID, VPort, filter, MAC).
-has allocate "$tmp/all.txt" 'L51 +oid +vstack +-> h1.pf0 +OID_NIC_SWITCH_ALLOCATE_VF +NDIS_STATUS_SUCCESS +vf=0 rid=0x0180$'
+has allocate "$tmp/all.txt" "L$L_ATTACH"' +oid +vstack +-> h1.pf0 +OID_NIC_SWITCH_ALLOCATE_VF +NDIS_STATUS_SUCCESS +vf=0 rid=0x0180$'
 has create-vport "$tmp/all.txt" 'OID_NIC_SWITCH_CREATE_VPORT +NDIS_STATUS_SUCCESS +vport=1 function=0 qps=1$'
 has move-in "$tmp/all.txt" 'OID_RECEIVE_FILTER_MOVE_FILTER +NDIS_STATUS_SUCCESS +filter=1 vport 0->1$'
 has move-back "$tmp/all.txt" 'OID_RECEIVE_FILTER_MOVE_FILTER +NDIS_STATUS_SUCCESS +filter=1 vport 1->0$'
@@ -33,11 +36,11 @@ has pci-enable "$tmp/all.txt" 'pci +h1 fabric +-> h1.pf0 +VF Enable set .*NumVFs
 has pci-flr "$tmp/all.txt" 'pci +h1 fabric +-> h1.pf0.vf0 +FLR done +ok +rid=01:10.0$'
 has vpci "$tmp/all.txt" 'vpci +vm1 .*vf-offered .*vf=h1.pf0.vf0 delay=1.000000000s$'
 has nvsp "$tmp/all.txt" 'nvsp +vm1 .*vf-associated'
-has datapath "$tmp/all.txt" '1.601196000s L51 +datapath +vm1 .*datapath-switched .*to=vf vf=h1.pf0.vf0$'
+has datapath "$tmp/all.txt" '1.601196000s '"L$L_ATTACH"' +datapath +vm1 .*datapath-switched .*to=vf vf=h1.pf0.vf0$'
 has flow "$tmp/all.txt" 'flow +f2 .*flow f2 stopped .*sent=[0-9]+ delivered=[0-9]+ dropped=0 in_flight=0$'
 # As it happens: the switch to the VF is printed before the verdict that saw it.
 sw=$(grep -n 'datapath-switched .*to=vf' "$tmp/all.txt" | head -1 | cut -d: -f1)
-vd=$(grep -n 'ok .*failover.scn:53: vm1.datapath == vf' "$tmp/all.txt" | head -1 | cut -d: -f1)
+vd=$(grep -n "ok .*failover.scn:$L_CHECK: vm1.datapath == vf" "$tmp/all.txt" | head -1 | cut -d: -f1)
 [ -n "$sw" ] && [ -n "$vd" ] && [ "$sw" -lt "$vd" ] && ok || bad "live: the switch (line $sw) is not printed before its verdict (line $vd)"
 
 # --trace=oid prints only OID lines; a bad kind is a usage error.
@@ -49,7 +52,7 @@ has bad-kind "$tmp/e" "'bogus' is not a trace kind"
 
 # --json-stream: the same lines as records.
 "$sim" run --seed 1 --capture "$tmp/c.pcapng" --json-stream --trace "$scn" >"$tmp/s.jsonl"
-has stream-trace "$tmp/s.jsonl" '^\{"type": ?"trace", ?"t_ns": ?500000000, ?"kind": ?"oid", ?"line": ?51, ?"requester": ?"vstack", ?"target": ?"h1.pf0", ?"what": ?"OID_NIC_SWITCH_ALLOCATE_VF", ?"status": ?"NDIS_STATUS_SUCCESS", ?"detail": ?"vf=0 rid=0x0180"\}$'
+has stream-trace "$tmp/s.jsonl" '^\{"type": ?"trace", ?"t_ns": ?500000000, ?"kind": ?"oid", ?"line": ?'"$L_ATTACH"', ?"requester": ?"vstack", ?"target": ?"h1.pf0", ?"what": ?"OID_NIC_SWITCH_ALLOCATE_VF", ?"status": ?"NDIS_STATUS_SUCCESS", ?"detail": ?"vf=0 rid=0x0180"\}$'
 if command -v python3 >/dev/null; then
     python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/s.jsonl" && ok || bad "stream: a line is not JSON"
 fi
