@@ -298,6 +298,8 @@ fabric_event(void *ctx, const struct pcie_event *pe)
 {
     struct vs_host *h = ctx;
     struct vstack_world *w = h->w;
+    if (w->destroying)
+        return; /* PFs already torn down are freed: nothing left to name, nobody to tell */
     struct vs_vf *vf = NULL;
     const char *name = fn_name(h, pe->rid, &vf);
     char rid[PCIE_RID_STRLEN];

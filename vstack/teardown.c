@@ -43,6 +43,7 @@ vs__pf_teardown(struct vs_pf *pf)
     for (uint16_t i = 0; i < pf->total_vfs; i++) {
         struct vs_vf *vf = &pf->vfs[i];
         sim_timer_stop(&vf->host_tm);
+        sim_timer_stop(&vf->assoc_tm);
         if (vf->a != NULL)
             vs__vf_guest_force_down(vf);
         if (vf->vpci != NULL) {
@@ -151,6 +152,7 @@ vs__pf_teardown(struct vs_pf *pf)
     for (uint16_t i = 0; i < pf->total_vfs; i++) {
         sim_timer_stop(&pf->vfs[i].host_tm);
         sim_timer_stop(&pf->vfs[i].guest_tm);
+        sim_timer_stop(&pf->vfs[i].assoc_tm); /* a VF association still held back */
         if (pf->vfs[i].vm != NULL && pf->vfs[i].vm->vf == &pf->vfs[i])
             pf->vfs[i].vm->vf = NULL;
     }

@@ -192,6 +192,20 @@ vs__vm_guest_destroy(struct vs_vm *vm)
     vm->ad = NULL;
     netvsp_port_destroy(vm->port);
     vm->port = NULL;
+    /* A VF the host is still taking back from this guest (a short pre-copy ends while its
+     * reset is pending) keeps its slot, but its virtual PCI device goes with the partition:
+     * revoke it here so the host's teardown does not read a freed device. */
+    struct vstack_world *w = vm->w;
+    for (size_t i = 0; vm->guest != NULL && i < w->n_pfs; i++) {
+        struct vs_pf *pf = w->pfs[i];
+        for (uint16_t k = 0; k < pf->total_vfs; k++) {
+            struct vs_vf *vf = &pf->vfs[k];
+            if (vf->vpci != NULL && hv_vpci_dev_guest(vf->vpci) == vm->guest) {
+                hv_vpci_revoke(vf->vpci);
+                vf->vpci = NULL;
+            }
+        }
+    }
     hv_partition_destroy(vm->guest);
     vm->guest = NULL;
 }
