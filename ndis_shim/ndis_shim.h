@@ -482,8 +482,8 @@ int ndis_protocol_destroy(struct ndis_protocol *p);
 const char *ndis_protocol_name(const struct ndis_protocol *p);
 
 /* NDIS binds protocol p to miniport mp. The miniport must be PAUSED or RUNNING. A VF miniport
- * binds only a protocol with NDIS_PROTOCOL_CHAR_BINDS_VF: any other gets
- * NDIS_STATUS_NOT_SUPPORTED in *status with the rule in d. Returns 0 (bound, *out set),
+ * binds only a protocol with NDIS_PROTOCOL_CHAR_BINDS_VF, and only one: any other (or a second
+ * one) gets NDIS_STATUS_NOT_SUPPORTED in *status with the rule in d. Returns 0 (bound, *out set),
  * SIM_EPERM (refused by NDIS or by the protocol's bind handler: *status says which status),
  * SIM_EEXIST (already bound), SIM_ESTATE, SIM_ENOMEM, SIM_EINVAL. */
 int ndis_bind(struct ndis_protocol *p, struct ndis_miniport *mp, struct ndis_binding **out,

@@ -104,6 +104,16 @@ ndis_bind(struct ndis_protocol *p, struct ndis_miniport *mp, struct ndis_binding
                              "possible (NDIS_STATUS_NOT_SUPPORTED)",
                              p->name, mp->name);
     }
+    if (mp->kind == NDIS_MINIPORT_VF && mp->bindings != NULL) {
+        /* One upper edge only: a second protocol on the VF would see traffic NetVSC's failover
+         * cannot move back to the synthetic path. */
+        *status = NDIS_STATUS_NOT_SUPPORTED;
+        return sim_diag_fail(d, SIM_EPERM,
+                             "bind %s -> %s: the VF miniport is already bound by %s; a VF "
+                             "miniport has exactly one protocol above it, NetVSC "
+                             "(NDIS_STATUS_NOT_SUPPORTED)",
+                             p->name, mp->name, mp->bindings->protocol->name);
+    }
     struct ndis_binding *b = sim_calloc(SIM_TAG(ndis_binding), 1, sizeof *b);
     if (b == NULL) {
         *status = NDIS_STATUS_RESOURCES;

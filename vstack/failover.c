@@ -207,7 +207,24 @@ step_done(struct vs_req *r, ndis_status_t st)
     switch (vf->step) {
     case VS_H_ALLOCATE: {
         const struct ndis_nic_switch_vf_parameters *p = (const void *)r->buf;
-        if (ok) {
+        if (ok && p->vf_id != vf->index) {
+            /* NDIS gives the host no say in which VF ALLOCATE_VF returns: the PF miniport chose
+             * another function than the one this slot names. Running the guest on it would make
+             * every report name the wrong VF (and a fault aimed at that name hit another VM):
+             * give it back (RESET_VF, FREE_VF by the id the PF returned) and fail the attach. */
+            vf->allocated = true;
+            vf->reset_needed = true;
+            vf->vf_id = p->vf_id;
+            vf->rid = (uint16_t)p->requestor_id;
+            SIM_WARN(vstack, "attach-vf %s: %s asked, but the PF allocated VF %u: giving it back",
+                     vm != NULL ? vm->name : "?", vf->name, (unsigned)p->vf_id);
+            struct vstack_event *ev =
+                vs__event(vf_world(vf), VSTACK_EV_OID_FAILED, vm != NULL ? vm->name : vf->name);
+            vs__event_str(ev, "oid", "OID_NIC_SWITCH_ALLOCATE_VF");
+            vs__event_str(ev, "status", "NDIS_STATUS_SUCCESS");
+            vs__event_str(ev, "result", "another-vf");
+            ok = false;
+        } else if (ok) {
             vf->allocated = true;
             vf->reset_needed = true;
             vf->vf_id = p->vf_id;

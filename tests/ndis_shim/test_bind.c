@@ -118,6 +118,19 @@ Test(ndis_bind, only_netvsc_binds_a_vf_miniport, .init = setup, .fini = teardown
     cr_assert_eq(ndis_binding_protocol(b), netvsc);
     cr_assert_eq(ndis_binding_context(b), &netvsc_p);
     cr_assert_eq(ndis_bind(netvsc, fx.vf, &b, &st, &d), SIM_EEXIST);
+    /* A second protocol that also claims it may bind VFs: refused, NetVSC keeps the only one. */
+    struct proto other_p;
+    memset(&other_p, 0, sizeof other_p);
+    struct ndis_protocol_config oc = {
+        .name = "other", .flags = NDIS_PROTOCOL_CHAR_BINDS_VF, .ops = &p_ops, .ctx = &other_p};
+    struct ndis_protocol *other = NULL;
+    cr_assert_eq(ndis_protocol_create(&oc, &other, NULL), 0);
+    struct ndis_binding *b3 = NULL;
+    cr_assert_eq(ndis_bind(other, fx.vf, &b3, &st, &d), SIM_EPERM);
+    cr_assert_eq(st, NDIS_STATUS_NOT_SUPPORTED);
+    cr_assert(strstr(d.reason, "already bound by netvsc") != NULL, "%s", d.reason);
+    cr_assert_eq(other_p.binds, 0);
+    cr_assert_eq(ndis_protocol_destroy(other), 0);
     /* tcpip binds PF and plain NICs normally. */
     struct ndis_binding *b2;
     cr_assert_eq(ndis_bind(tcpip, fx.nic, &b2, &st, &d), 0);
