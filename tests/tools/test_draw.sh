@@ -52,8 +52,8 @@ golden failover-on-vf scenarios/failover.scn 2s
 # through its own VMQ VPort; at 4 s vm1 is on h2's switch.
 f=tests/tools/golden/draw-golden.dot
 grep -q 'data path: on-vf' "$f" && ok || bad "golden: no frame shows NetVSC on the VF"
-grep -q 'VF h1.pf0.vf1\\nVF id [0-9]* .*enabled, allocated, VPort attached, offered, bound' "$f" && ok ||
-    bad "golden: no frame shows h1.pf0.vf1 bound"
+grep -q 'VF h1.pf0.vf0\\nVF id [0-9]* .*enabled, allocated, VPort attached, offered, bound' "$f" && ok ||
+    bad "golden: no frame shows h1.pf0.vf0 bound"
 grep -q 'filter [0-9]*: 00:15:5d:00:00:01' "$f" && ok || bad "golden: vm1's filter not drawn"
 grep -q '(PF, VMQ)' "$f" && ok || bad "golden: vm2's VMQ VPort not drawn"
 grep -q '"f3:netvsc:vm1" -> "f3:port:h2.sw0:port1"' "$f" && ok ||
