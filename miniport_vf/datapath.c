@@ -49,8 +49,11 @@ vf__drop(struct vf_adapter *a, enum sim_drop_cause cause, bool tx, uint64_t pack
         sim_drop_report(&a->sink, cause, tx ? a->where_tx : a->where_rx, packet_id, frame, len);
 }
 
-/* One NBL: validate every NET_BUFFER (zero copy needs a GPA and backfill), then post all of
- * them or none. Returns SUCCESS (posted; completes later) or the status to complete it with. */
+/* One NBL: validate every NET_BUFFER (zero copy needs a GPA and backfill) and prepare a TCB and
+ * a descriptor for each, after the `*posted` ones this send call already prepared; all of them
+ * or none. The caller publishes the descriptors of the whole call at once (one ring update per
+ * MiniportSendNetBufferLists, as a driver writes its tail register once per batch). Returns
+ * SUCCESS (prepared; completes later) or the status to complete it with. */
 static ndis_status_t
 tx_nbl(struct vf_adapter *a, struct ndis_nbl *nbl, unsigned *posted)
 {
@@ -69,6 +72,7 @@ tx_nbl(struct vf_adapter *a, struct ndis_nbl *nbl, unsigned *posted)
         cause = SIM_DROP_PAUSED;
         goto refuse;
     }
+    unsigned room = a->slots - vf__tx_inflight(a) - *posted;
     for (struct ndis_nb *nb = nbl->first_nb; nb != NULL; nb = nb->next) {
         uint64_t gpa;
         void *host;
@@ -84,6 +88,18 @@ tx_nbl(struct vf_adapter *a, struct ndis_nbl *nbl, unsigned *posted)
             cause = SIM_DROP_MALFORMED;
             goto refuse;
         }
+        if (n >= room) {
+            st = NDIS_STATUS_RESOURCES;
+            cause = SIM_DROP_RING_FULL;
+            goto refuse;
+        }
+        /* TX ring slots == TCBs, so a free TCB is a free ring slot. */
+        struct vf_tcb *t = &a->tcb[(a->tx_head + *posted + n) & (a->slots - 1)];
+        t->nbl = nbl;
+        t->gpa = gpa;
+        t->packet_id = nbl->packet_id;
+        t->len = nb->data_length;
+        a->burst[*posted + n] = NIC_DESC(gpa, nb->data_length);
         n++;
     }
     if (n == 0) {
@@ -91,29 +107,10 @@ tx_nbl(struct vf_adapter *a, struct ndis_nbl *nbl, unsigned *posted)
         cause = SIM_DROP_MALFORMED;
         goto refuse;
     }
-    if (a->slots - vf__tx_inflight(a) < n) {
-        st = NDIS_STATUS_RESOURCES;
-        cause = SIM_DROP_RING_FULL;
-        goto refuse;
-    }
-    unsigned k = 0;
-    for (struct ndis_nb *nb = nbl->first_nb; nb != NULL; nb = nb->next, k++) {
-        uint8_t *hdr_host = nb->data + nb->data_offset - NIC_PKT_HDR_LEN;
-        uint64_t gpa = 0;
-        (void)hv_gpa_from_host(a->guest, hdr_host, &gpa); /* checked above */
-        struct nic_pkt_hdr h = {.packet_id = nbl->packet_id};
-        memcpy(hdr_host, &h, sizeof h); /* metadata into the backfill; the payload stays put */
-        struct vf_tcb *t = &a->tcb[(a->tx_head + k) & (a->slots - 1)];
-        t->nbl = nbl;
-        t->gpa = gpa;
-        t->packet_id = nbl->packet_id;
-        t->len = nb->data_length;
-        a->burst[k] = NIC_DESC(gpa, nb->data_length);
-    }
-    /* Room checked: TX ring slots == TCBs, and in flight < slots. */
-    (void)sim_ring_sp_enqueue_bulk(a->ring[VF_RING_TX], a->burst, n);
-    a->tx_head += n;
-    a->stats.tx_posted += n;
+    /* Metadata into each backfill; the payload stays where the caller built it. */
+    struct nic_pkt_hdr h = {.packet_id = nbl->packet_id};
+    for (struct ndis_nb *nb = nbl->first_nb; nb != NULL; nb = nb->next)
+        memcpy(nb->data + nb->data_offset - NIC_PKT_HDR_LEN, &h, sizeof h);
     nbl_set_pending(nbl, n, NDIS_STATUS_SUCCESS);
     *posted += n;
     return NDIS_STATUS_SUCCESS;
@@ -147,6 +144,12 @@ vf__send_nbls(void *ctx, struct ndis_nbl *chain, uint32_t port, uint32_t flags)
             *tail = nbl;
             tail = &nbl->next;
         }
+    }
+    if (posted > 0) {
+        /* Room checked per NB: the ring has `posted` free slots. One publish for the call. */
+        (void)sim_ring_sp_enqueue_bulk(a->ring[VF_RING_TX], a->burst, posted);
+        a->tx_head += posted;
+        a->stats.tx_posted += posted;
     }
     if (refused != NULL) {
         for (struct ndis_nbl *n = refused; n != NULL; n = n->next)

@@ -266,8 +266,11 @@ netvsc__vf_send_nbls(struct netvsc_adapter *ad, struct ndis_nbl *chain)
             return SIM_EINVAL;
         }
         memcpy(n->protocol_reserved, &upper, sizeof upper);
-        const struct ndis_nb *nb = n->first_nb;
-        netvsc__tap_tx(ad, ad->cap_vf, n->packet_id, nb->data + nb->data_offset, nb->data_length);
+        if (ad->cap_vf) {
+            const struct ndis_nb *nb = n->first_nb;
+            netvsc__tap_tx(ad, ad->cap_vf, n->packet_id, nb->data + nb->data_offset,
+                           nb->data_length);
+        }
         count++;
     }
     ad->vf_tx_out += count;
