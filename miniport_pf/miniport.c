@@ -122,7 +122,7 @@ mp_pnp_event(void *ctx, enum ndis_device_pnp_event ev)
     pf__dp_removed(a);
 }
 
-static const struct ndis_miniport_ops pf_ops = {
+const struct ndis_miniport_ops pf_miniport_ops = {
     .initialize = mp_initialize,
     .halt = mp_halt,
     .pause = mp_pause,
@@ -209,7 +209,7 @@ pf_adapter_create(const struct pf_config *cfg, struct pf_adapter **out, struct s
         .kind = NDIS_MINIPORT_PF,
         .sched = a->sched,
         .trace = cfg->trace,
-        .ops = &pf_ops,
+        .ops = cfg->ops != NULL ? cfg->ops : &pf_miniport_ops,
         .ctx = a,
         .sriov_enabled = !cfg->sriov_disabled && a->total_vfs > 0,
         .sriov_caps =

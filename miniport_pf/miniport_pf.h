@@ -133,7 +133,15 @@ struct pf_config {
     unsigned ring_slots; /* power of two in [8, 4096]; 0 = 256 */
     unsigned rx_buffers; /* receive buffers, <= ring_slots; 0 = ring_slots / 2 */
     const struct sim_drop_sink *drop_sink; /* copied; may be NULL: where the PF reports drops */
+    /* The NDIS handlers to register (NDIS_MINIPORT_DRIVER_CHARACTERISTICS). NULL:
+     * pf_miniport_ops, the shipped ones. A driver built on this one registers its own table and
+     * calls pf_miniport_ops' handlers (ctx is the struct pf_adapter) for what it leaves alone. */
+    const struct ndis_miniport_ops *ops;
 };
+
+/* The shipped PF miniport's handlers (MiniportInitializeEx, MiniportOidRequest, ...); their
+ * ctx is the struct pf_adapter. */
+extern const struct ndis_miniport_ops pf_miniport_ops;
 
 /* Counters. */
 struct pf_stats {
@@ -222,6 +230,41 @@ int pf_vf_config_block_update(struct pf_adapter *a, uint16_t vf_id, uint32_t blo
                               uint32_t offset, const void *data, uint32_t len);
 /* Invalidation mask waiting to be posted on the mailbox for a VF (coalesced), 0 if none. */
 uint64_t pf_vf_pending_invalidation(const struct pf_adapter *a, uint16_t vf_id);
+
+/* ---- the PF miniport as a loadable driver ----------------------------------------------------
+ * What the virtualization stack and `sriovsim conform` load: the shipped PF (pf_driver_shipped)
+ * and a user's PF miniport built as a shared library against the installed headers (`sriovsim
+ * run --pf-driver lib.so`, `sriovsim conform --pf-driver lib.so`) go through the same table.
+ * The library exports `const struct pf_driver *sriovsim_pf_driver_entry(void)` (its
+ * DriverEntry). The adapter is opaque to the caller. */
+#define PF_DRIVER_ABI          1u
+#define PF_DRIVER_ENTRY_SYMBOL "sriovsim_pf_driver_entry"
+
+struct pf_driver {
+    uint32_t abi;     /* PF_DRIVER_ABI */
+    const char *name; /* for messages ("sriovsim-pf") */
+    /* MiniportAddDevice + NdisMRegisterMiniportDriver: probe the PF at cfg->rid and register an
+     * NDIS PF miniport (left HALTED). 0 or SIM_E* with the reason in d. Required. */
+    int (*create)(const struct pf_config *cfg, void **adapter, struct sim_diag *d);
+    /* Destroy a HALTED adapter. Required. */
+    int (*destroy)(void *adapter);
+    /* The adapter's NDIS miniport. Required. */
+    struct ndis_miniport *(*miniport)(void *adapter);
+    /* Administrator controls (optional; NULL: SIM_ENOTSUP for the caller). */
+    int (*vf_set_trusted)(void *adapter, uint16_t vf_id, bool trusted);
+    int (*vf_current_mac)(const void *adapter, uint16_t vf_id, uint8_t mac[6]);
+    /* The reason of the last refusal, for messages (optional). */
+    const char *(*last_refusal)(const void *adapter);
+};
+typedef const struct pf_driver *(*pf_driver_entry_fn)(void);
+
+/* The shipped PF miniport as a driver table. */
+extern const struct pf_driver pf_driver_shipped;
+
+/* Load a PF driver from a shared library (dlopen + PF_DRIVER_ENTRY_SYMBOL). The library stays
+ * loaded for the life of the process. Returns 0; SIM_ENOENT (cannot open: the loader's message
+ * in d), SIM_EINVAL (no entry point, or a table with another ABI or a missing handler). */
+int pf_driver_load(const char *path, const struct pf_driver **out, struct sim_diag *d);
 
 /* Answer an NDIS-handled ("N") OID from the miniport's own state, the way NDIS answers it from
  * its cache (VF_PARAMETERS, ENUM_VFS, VPORT_PARAMETERS get, ENUM_VPORTS, ENUM_SWITCHES,

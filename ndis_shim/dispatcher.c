@@ -752,7 +752,7 @@ dispatch(struct ndis_miniport *mp, struct ndis_oid_request *req)
             finish(mp, req, st, false);
             return;
         }
-        st = ndis__preprocess(mp, req);
+        st = req->probe ? NDIS_STATUS_SUCCESS : ndis__preprocess(mp, req);
     }
     if (st != NDIS_STATUS_SUCCESS) {
         mp->stats.rejected++;

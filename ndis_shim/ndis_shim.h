@@ -84,6 +84,10 @@ struct ndis_oid_request {
     const char *rule;     /* the reason it was rejected (points at `reason` or static text),
                            * naming the object and the rule it broke; NULL if not rejected */
     char reason[SIM_DIAG_REASON_MAX]; /* storage for formatted reasons ("FREE_VF vf=2: ...") */
+    /* A conformance probe (`sriovsim conform`): NDIS skips its OID-specific checks (step 10:
+     * FREE_VF of a VF with a VPort, ALLOCATE_VF placeholders, ...) and hands the request to the
+     * miniport, to see whether the driver itself honours the rule. Never set by the model. */
+    bool probe;
     /* ---- private to the dispatcher ---- */
     struct {
         enum ndis_oid_request_state state;

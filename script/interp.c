@@ -1271,6 +1271,7 @@ scn_run_create(const struct scn_program *prog, const struct scn_run_opts *opts,
     vstack_world_config_init(&wc);
     wc.seed = opts->seed;
     wc.default_capture_file = opts->capture_default;
+    wc.pf_driver = opts->pf_driver;
     int err = vstack_world_create(&wc, &r->w, d);
     if (err != 0) {
         sim_free(r->anchor_end);

@@ -75,12 +75,16 @@ struct scn_run_opts {
     /* The rule verifier to attach to the world (verify/verify.h; NULL: none). The caller owns
      * it and reads its breaches after scn_run_exec. */
     struct verify *verify;
+    /* The PF miniport driver every `pf` loads (NULL: the shipped one; --pf-driver lib.so). */
+    const struct pf_driver *pf_driver;
     /* Called once per verdict, in the order verdicts are reached. */
     void (*on_result)(void *ctx, const struct scn_result *r);
     void *ctx;
 };
 
 struct scn_run;
+struct verify;
+struct pf_driver;
 
 /*
  * Build the world the program describes (nothing runs yet beyond t = 0 setup checks).

@@ -49,6 +49,7 @@ int cli_cmd_config(int argc, char **argv, const struct cli_global *g);
 int cli_cmd_run(int argc, char **argv, const struct cli_global *g);
 int cli_cmd_check(int argc, char **argv, const struct cli_global *g);
 int cli_cmd_explain(int argc, char **argv, const struct cli_global *g);
+int cli_cmd_conform(int argc, char **argv, const struct cli_global *g);
 int cli_cmd_draw(int argc, char **argv, const struct cli_global *g);
 
 /* Print "sriovsim <cmd>: <message>\n" to stderr; returns `code` (for `return cli_error(...)`). */

@@ -33,6 +33,7 @@
 #include "tools/cli.h"
 #include "tools/cli_script.h"
 #include "tools/json_stream.h"
+#include "miniport_pf/miniport_pf.h"
 #include "verify/verify.h"
 #include "tools/run_trace.h"
 #include "vstack/view.h"
@@ -158,6 +159,8 @@ usage(FILE *out)
         "  --json                   one JSON document on stdout instead of text\n"
         "  --json-stream            one JSON object per line on stdout as things happen\n"
         "                           (start, result, ..., end) instead of text\n"
+        "  --pf-driver LIB.so       load every PF miniport from this shared library (a driver\n"
+        "                           built against the installed headers; docs/byo-miniport.md)\n"
         "  --no-verify              do not run the rule verifier (on by default: a breach of\n"
         "                           a documented NDIS / SR-IOV rule fails the run)\n"
         "  --stats                  after the run, print on stderr the virtual time, wall time,\n"
@@ -255,6 +258,7 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         OPT_NO_VERIFY,
         OPT_DRAW_ON_EVENT,
         OPT_DRAW_OUTPUT,
+        OPT_PF_DRIVER,
     };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},
@@ -271,6 +275,7 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         {"stats", no_argument, NULL, OPT_STATS},
         {"json-stream", no_argument, NULL, OPT_JSON_STREAM},
         {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+        {"pf-driver", required_argument, NULL, OPT_PF_DRIVER},
         {NULL, 0, NULL, 0},
     };
     struct cli_global gl = *g;
@@ -359,6 +364,13 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
         case OPT_NO_VERIFY:
             verify_on = false;
             break;
+        case OPT_PF_DRIVER: {
+            struct sim_diag pd;
+            sim_diag_clear(&pd);
+            if (pf_driver_load(optarg, &ropts.pf_driver, &pd) != 0)
+                return cli_error(g, "run", CLI_EXIT_NOINPUT, "--pf-driver: %s", pd.reason);
+            break;
+        }
         default:
             usage(stderr);
             return CLI_EXIT_USAGE;

@@ -28,6 +28,8 @@ static const struct cli_command commands[] = {
     {"draw", "draw the model at virtual times T (Graphviz: .svg, .png or .dot)", cli_cmd_draw},
     {"config", "dump PCIe config space in `lspci -xxxx` format (read it with lspci -F)",
      cli_cmd_config},
+    {"conform", "run the rules a PF miniport must honour (the shipped one, or --pf-driver lib.so)",
+     cli_cmd_conform},
     {"help", "show help for sriovsim or for one command", cmd_help},
 };
 

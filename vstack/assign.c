@@ -199,7 +199,9 @@ vstack_policy_set(struct vstack_world *w, const char *target, const struct vstac
         for (size_t i = 0; i < w->n_vms; i++) {
             struct vs_vm *v = w->vms[i];
             if ((v == vm || (sw != NULL && v->sw == sw)) && v->vf != NULL && v->vf->allocated)
-                (void)pf_vf_set_trusted(v->vf->pf->pf, v->vf->vf_id, p->trusted == VSTACK_TRUE);
+                if (v->vf->pf->drv->vf_set_trusted != NULL)
+                    (void)v->vf->pf->drv->vf_set_trusted(v->vf->pf->pf, v->vf->vf_id,
+                                                         p->trusted == VSTACK_TRUE);
         }
     return 0;
 }
@@ -307,7 +309,8 @@ mac_done(void *ctx, struct vf_adapter *a, ndis_status_t status, const struct sim
         vs__event_str(ev, "status", ndis_status_str(status, s, sizeof s));
         uint8_t cur[6];
         bool applied =
-            pf_vf_current_mac(r->pf->pf, r->vf_id, cur) == 0 && memcmp(cur, r->mac, 6) == 0;
+            r->pf->drv->vf_current_mac != NULL &&
+            r->pf->drv->vf_current_mac(r->pf->pf, r->vf_id, cur) == 0 && memcmp(cur, r->mac, 6) == 0;
         vs__event_str(ev, "applied", applied ? "true" : "false");
         struct vs_vm *vm = vs__vm(r->w, r->vm);
         if (status == NDIS_STATUS_SUCCESS && vm != NULL)

@@ -235,7 +235,8 @@ step_done(struct vs_req *r, ndis_status_t st)
             if (t == VSTACK_UNSET && vm != NULL)
                 t = vm->sw->policy.trusted;
             if (t != VSTACK_UNSET)
-                (void)pf_vf_set_trusted(vf->pf->pf, vf->vf_id, t == VSTACK_TRUE);
+                if (vf->pf->drv->vf_set_trusted != NULL)
+                    (void)vf->pf->drv->vf_set_trusted(vf->pf->pf, vf->vf_id, t == VSTACK_TRUE);
         }
         break;
     }

@@ -588,10 +588,13 @@ vstack_pf_add(struct vstack_world *w, const char *path, const struct vstack_pf_c
         .policy_ctx = pf,
         .drop_sink = &w->sink, /* a send refused for a full TX ring is a drop with a cause */
     };
-    rc = pf_adapter_create(&pc, &pf->pf, d);
+    pf->drv = cfg->driver != NULL       ? cfg->driver
+              : w->pf_driver != NULL ? w->pf_driver
+                                     : &pf_driver_shipped;
+    rc = pf->drv->create(&pc, &pf->pf, d);
     if (rc != 0)
         goto fail_pf;
-    pf->mp = pf_adapter_miniport(pf->pf);
+    pf->mp = pf->drv->miniport(pf->pf);
     ndis_status_t st = 0;
     rc = ndis_miniport_initialize(pf->mp, &st, d);
     if (rc == 0)
@@ -613,7 +616,7 @@ fail_init:
         (void)ndis_miniport_pause(pf->mp, NULL, NULL);
     if (ndis_miniport_state(pf->mp) != NDIS_MINIPORT_HALTED)
         (void)ndis_miniport_halt(pf->mp, NULL);
-    (void)pf_adapter_destroy(pf->pf);
+    (void)pf->drv->destroy(pf->pf);
 fail_pf:
     nic_destroy(pf->nic);
 fail_nic:

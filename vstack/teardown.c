@@ -30,7 +30,7 @@ check(struct vs_pf *pf, const char *what, ndis_status_t st)
     if (st != NDIS_STATUS_SUCCESS) {
         char b[16];
         SIM_ERROR(vstack, "%s teardown: %s -> %s (%s)", pf->name, what,
-                  ndis_status_str(st, b, sizeof b), pf_adapter_last_refusal(pf->pf)->reason);
+                  ndis_status_str(st, b, sizeof b), pf->drv->last_refusal != NULL ? pf->drv->last_refusal(pf->pf) : "");
     }
 }
 
@@ -145,7 +145,7 @@ vs__pf_teardown(struct vs_pf *pf)
     if (ndis_miniport_state(pf->mp) != NDIS_MINIPORT_HALTED &&
         ndis_miniport_halt(pf->mp, NULL) != 0)
         SIM_ERROR(vstack, "%s teardown: the PF miniport would not halt", pf->name);
-    (void)pf_adapter_destroy(pf->pf);
+    (void)pf->drv->destroy(pf->pf);
     nic_port_attach(pf->nic, NULL, NULL);
     nic_destroy(pf->nic);
     vs__station_fini(&pf->st);

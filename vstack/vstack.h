@@ -48,6 +48,7 @@ struct traffic_registry;
 struct traffic_flow_stats;
 struct cap_registry;
 struct pcie_fabric;
+struct pf_driver;
 
 #define VSTACK_NAME_MAX 48u /* longest object name incl. NUL ("h1.pf0.vf255" fits easily) */
 
@@ -65,6 +66,9 @@ struct vstack_world_config {
     /* If non-NULL, vstack_world_destroy prints the NDIS trace records of the teardown (the PF
      * teardown order, ndis_sriov.md 7.7) there before freeing the trace. */
     FILE *teardown_trace;
+    /* The PF miniport driver every `pf` loads (miniport_pf.h struct pf_driver; NULL: the
+     * shipped one, pf_driver_shipped). `sriovsim run --pf-driver lib.so` sets it. */
+    const struct pf_driver *pf_driver;
 };
 void vstack_world_config_init(struct vstack_world_config *c);
 
@@ -119,6 +123,7 @@ struct vstack_pf_config {
     bool has_mac; /* false: derived from the name */
     uint8_t mac[6];
     uint64_t rate_bps; /* 0: cost "link_rate" */
+    const struct pf_driver *driver; /* NULL: the world's (vstack_world_config.pf_driver) */
 };
 void vstack_pf_config_init(struct vstack_pf_config *c);
 /* `pf HOST.NAME`: the NIC on the host's fabric and the PF miniport, initialized and running,

@@ -182,7 +182,8 @@ struct vs_pf {
     struct vs_host *host;
     char name[VSTACK_NAME_MAX];
     struct nic *nic;
-    struct pf_adapter *pf;
+    void *pf;                   /* the PF driver's adapter (opaque) */
+    const struct pf_driver *drv; /* its driver table */
     struct ndis_miniport *mp;
     uint16_t rid;
     uint16_t total_vfs, num_vfs;
@@ -339,6 +340,7 @@ struct vstack_world {
     FILE *teardown_trace;
     struct vs_tracer tracer; /* the live trace (trace.c) */
     char capture_comment[256]; /* the SHB comment of captures (view.h) */
+    const struct pf_driver *pf_driver; /* NULL: pf_driver_shipped */
 };
 
 /* world.c */

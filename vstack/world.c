@@ -498,6 +498,7 @@ vstack_world_create(const struct vstack_world_config *cfg, struct vstack_world *
         return sim_diag_fail(d, SIM_ENOMEM, "world: out of memory");
     w->seed = cfg->seed;
     w->teardown_trace = cfg->teardown_trace;
+    w->pf_driver = cfg->pf_driver;
     w->log.max = cfg->event_capacity;
     w->next_partition_id = 1;
     w->next_serial = 0x1000;

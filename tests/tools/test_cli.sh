@@ -109,5 +109,16 @@ if "$sim" --help | grep -q '^  check'; then
 fi
 
 rm -f /tmp/cli_err.$$
+# conform: the shipped PF passes every rule; JUnit; a driver that cannot be loaded is 66.
+expect conform 0 "$sim" conform --junit /tmp/cli_junit.$$
+check conform-lines test "$(grep -c '^pass  ' <<<"$out")" -eq "$("$sim" conform --list | wc -l)"
+check conform-summary grep -q '^conform: [0-9]* rules, [0-9]* passed, 0 failed$' <<<"$out"
+check conform-junit grep -q '<testsuite name="sriovsim conform" tests="[0-9]*" failures="0">' /tmp/cli_junit.$$
+rm -f /tmp/cli_junit.$$
+expect conform-missing-driver 66 "$sim" conform --pf-driver /nonexistent/libnone.so
+check conform-missing-message grep -q 'cannot load PF driver /nonexistent/libnone.so' <<<"$err"
+expect run-missing-driver 66 "$sim" run --pf-driver /nonexistent/libnone.so /dev/null
+expect conform-usage 64 "$sim" conform extra
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
