@@ -754,6 +754,13 @@ fmt_expect(struct sbuf *b, const struct scn_stmt *s)
     case SCN_EXPECT_SWITCH:
         sb_printf(b, "switch %s %s", e->subject, e->field);
         break;
+    case SCN_EXPECT_REFUSED:
+        sb_printf(b, "refused");
+        if (e->value.text != NULL) {
+            sb_printf(b, " ");
+            fmt_value(b, &e->value);
+        }
+        break;
     }
     if (e->op == SCN_OP_CONTIGUOUS) {
         sb_printf(b, " contiguous");

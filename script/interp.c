@@ -78,6 +78,10 @@ struct scn_run {
     struct sim_diag error_diag;
     size_t pending_peak; /* most scheduler events seen pending at once (scn_run_stats) */
     struct oid_done *oids; /* raw `oid` requests submitted (freed with the run) */
+    struct scn_refusal *refusals;
+    size_t n_refusals, cap_refusals, refused_unexpected;
+    long *refusal_of;       /* per statement: its index in refusals[], or -1 */
+    bool *refusal_expected; /* per statement: an `expect refused` names it */
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -89,15 +93,18 @@ static void note(struct scn_run *r, const struct scn_stmt *s, const char *fmt, .
 static void
 note(struct scn_run *r, const struct scn_stmt *s, const char *fmt, ...)
 {
-    if (r->opts.log == NULL)
+    if (r->opts.log == NULL && r->opts.on_note == NULL)
         return;
-    char t[40];
+    char t[40], text[512];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(r->opts.log, "%s:%u: note: ", scn_program_name(r->prog), (unsigned)s->line);
-    vfprintf(r->opts.log, fmt, ap);
-    fprintf(r->opts.log, " at t=%s\n", sim_time_format(vstack_world_now(r->w), t, sizeof t));
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    if (r->opts.log != NULL)
+        fprintf(r->opts.log, "%s:%u: note: %s at t=%s\n", scn_program_name(r->prog),
+                (unsigned)s->line, text, sim_time_format(vstack_world_now(r->w), t, sizeof t));
+    if (r->opts.on_note != NULL)
+        r->opts.on_note(r->opts.ctx, s, vstack_world_now(r->w), text);
 }
 
 /* Sample the scheduler's pending count for scn_run_stats (cheap: a field read). */
@@ -524,10 +531,27 @@ eval_switch(struct scn_run *r, const struct scn_expect *e, char *act, size_t len
     return cmp_u64(e->op, v, e->value.v.u);
 }
 
+/* expect refused ["TEXT"]: the action it follows was refused (with TEXT in the reason). */
+static bool
+eval_refused(struct scn_run *r, const struct scn_expect *e, char *act, size_t len)
+{
+    size_t a = (size_t)e->field_param;
+    long k = a < r->n_stmts ? r->refusal_of[a] : -1;
+    if (k < 0) {
+        snprintf(act, len, "accepted");
+        return false;
+    }
+    const struct scn_refusal *f = &r->refusals[k];
+    snprintf(act, len, "refused: %.*s", (int)(len > 10 ? len - 10 : 0), f->reason);
+    return e->value.text == NULL || strstr(f->reason, e->value.text) != NULL;
+}
+
 static bool
 eval_cond(struct scn_run *r, const struct scn_expect *e, struct scan *sc, char *act, size_t len)
 {
     switch (e->kind) {
+    case SCN_EXPECT_REFUSED:
+        return eval_refused(r, e, act, len);
     case SCN_EXPECT_VM:
         return eval_vm(r, e, act, len);
     case SCN_EXPECT_FLOW:
@@ -577,6 +601,12 @@ expected_text(const struct scn_stmt *s, char *buf, size_t len)
                 break;
             off += (size_t)w < len - off ? (size_t)w : len - off - 1;
         }
+        break;
+    case SCN_EXPECT_REFUSED:
+        if (e->value.text != NULL)
+            snprintf(buf, len, "refused (reason containing \"%s\")", e->value.text);
+        else
+            snprintf(buf, len, "refused");
         break;
     default:
         if (e->op == SCN_OP_CONTIGUOUS)
@@ -1190,6 +1220,52 @@ settle(struct scn_run *r)
     eval_open(r);
 }
 
+/* An action was refused. Refusals are part of what a scenario studies (a vetoed attach, a VF
+ * still busy), but only when the script says so: an `expect refused` after the action. Any
+ * other refusal means the scenario did not do what it says, so it stops the run and fails it. */
+static void
+refused(struct scn_run *r, size_t i, const struct scn_stmt *s, int err, const struct sim_diag *d)
+{
+    if (r->n_refusals == r->cap_refusals) {
+        size_t cap = r->cap_refusals ? r->cap_refusals * 2 : 8;
+        struct scn_refusal *n = sim_realloc(SIM_TAG(scn_run), r->refusals, cap * sizeof *n);
+        if (n == NULL) {
+            r->error = SIM_ENOMEM;
+            sim_diag_fail(&r->error_diag, SIM_ENOMEM, "out of memory recording a refusal");
+            r->stop = true;
+            return;
+        }
+        r->refusals = n;
+        r->cap_refusals = cap;
+    }
+    struct scn_refusal *f = &r->refusals[r->n_refusals];
+    memset(f, 0, sizeof *f);
+    f->stmt = s;
+    f->index = i;
+    f->time_ns = vstack_world_now(r->w);
+    f->error = err;
+    f->expected = r->refusal_expected[i] || r->opts.lenient;
+    snprintf(f->reason, sizeof f->reason, "%s (%s)", d->reason[0] ? d->reason : sim_strerror(err),
+             sim_err_name(err));
+    r->refusal_of[i] = (long)r->n_refusals++;
+    if (r->opts.on_refusal != NULL)
+        r->opts.on_refusal(r->opts.ctx, f);
+    if (f->expected) {
+        note(r, s, "%s: refused: %s", s->text, f->reason);
+        return;
+    }
+    r->refused_unexpected++;
+    if (r->opts.log != NULL) {
+        char t[40];
+        fprintf(r->opts.log,
+                "%s:%u:%u: error: refused: %s: %s at t=%s (add 'expect refused' after it if that "
+                "is the point)\n",
+                scn_program_name(r->prog), (unsigned)s->line, (unsigned)s->col, s->text, f->reason,
+                sim_time_format(f->time_ns, t, sizeof t));
+    }
+    r->stop = true;
+}
+
 /* Execute every statement due now, in file order, until one blocks (wait-until). */
 static void
 exec_due(struct scn_run *r)
@@ -1232,10 +1308,7 @@ exec_due(struct scn_run *r)
             r->stop = true;
             break;
         }
-        /* Refusals are part of what a scenario studies (a vetoed attach, a VF still busy):
-         * tell the user and go on; expectations decide whether that was right. */
-        note(r, s, "%s: refused: %s (%s)", s->text, d.reason[0] ? d.reason : sim_strerror(err),
-             sim_err_name(err));
+        refused(r, i, s, err, &d);
     }
 }
 
@@ -1261,6 +1334,24 @@ scn_run_create(const struct scn_program *prog, const struct scn_run_opts *opts,
         sim_free(r);
         return sim_diag_fail(d, SIM_ENOMEM, "out of memory creating the run");
     }
+    size_t n_alloc = r->n_stmts ? r->n_stmts : 1;
+    r->refusal_of = sim_calloc(SIM_TAG(scn_run), n_alloc, sizeof *r->refusal_of);
+    r->refusal_expected = sim_calloc(SIM_TAG(scn_run), n_alloc, sizeof *r->refusal_expected);
+    if (r->refusal_of == NULL || r->refusal_expected == NULL) {
+        sim_free(r->refusal_of);
+        sim_free(r->refusal_expected);
+        sim_free(r->anchor_end);
+        sim_free(r);
+        return sim_diag_fail(d, SIM_ENOMEM, "out of memory creating the run");
+    }
+    for (size_t i = 0; i < r->n_stmts; i++) {
+        r->refusal_of[i] = -1;
+        const struct scn_stmt *es = scn_program_stmt(prog, i);
+        if (es->verb == SCN_VERB_EXPECT && es->expect != NULL &&
+            es->expect->kind == SCN_EXPECT_REFUSED && es->expect->field_param >= 0 &&
+            (size_t)es->expect->field_param < r->n_stmts)
+            r->refusal_expected[es->expect->field_param] = true;
+    }
     for (size_t i = 0; i < r->n_stmts; i++) {
         r->anchor_end[i] = SIM_TIME_NEVER;
         const struct scn_stmt *s = scn_program_stmt(prog, i);
@@ -1274,6 +1365,8 @@ scn_run_create(const struct scn_program *prog, const struct scn_run_opts *opts,
     wc.pf_driver = opts->pf_driver;
     int err = vstack_world_create(&wc, &r->w, d);
     if (err != 0) {
+        sim_free(r->refusal_of);
+        sim_free(r->refusal_expected);
         sim_free(r->anchor_end);
         sim_free(r);
         return err;
@@ -1435,6 +1528,27 @@ scn_run_destroy(struct scn_run *r)
         sim_free(od);
     }
     sim_free(r->results);
+    sim_free(r->refusals);
+    sim_free(r->refusal_of);
+    sim_free(r->refusal_expected);
     sim_free(r->anchor_end);
     sim_free(r);
+}
+
+size_t
+scn_run_refusal_count(const struct scn_run *r)
+{
+    return r != NULL ? r->n_refusals : 0;
+}
+
+const struct scn_refusal *
+scn_run_refusal(const struct scn_run *r, size_t i)
+{
+    return r != NULL && i < r->n_refusals ? &r->refusals[i] : NULL;
+}
+
+size_t
+scn_run_refused_unexpected(const struct scn_run *r)
+{
+    return r != NULL ? r->refused_unexpected : 0;
 }

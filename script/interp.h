@@ -21,7 +21,10 @@
  *   - `expect oid-sequence` and `expect event` look at what happened since the previous action
  *     statement (any statement that is not `expect`, `wait`, `wait-until` or `mark`) began;
  *   - a `wait-until` that times out counts as a failed expectation; the statements after it
- *     then run, counted from its timeout.
+ *     then run, counted from its timeout;
+ *   - strict: an action the stack refuses stops the run and fails it (scn_run_refused_unexpected)
+ *     unless an `expect refused` follows the action; that expectation then passes (and fails
+ *     when the action was accepted).
  *
  * Determinism: one virtual scheduler, the run's PRNG seeded from opts->seed, results and trace
  * lines produced in event order. Same program and seed: the same results, byte for byte.
@@ -58,11 +61,26 @@ struct scn_result {
     char actual[SCN_RESULT_TEXT_MAX];   /* "synthetic", "OID_A (then nothing)", "912" */
 };
 
+/* An action the simulator refused (attach a VF that is not enabled, vf-mac without a VF, ...).
+ * Strict runs: a refusal fails the run (it stops there) unless the script expects it with
+ * `expect refused` right after the action. */
+struct scn_refusal {
+    const struct scn_stmt *stmt; /* the refused action (owned by the program) */
+    size_t index;                /* its statement index */
+    sim_time_t time_ns;
+    int error;     /* the SIM_E* code the stack returned */
+    bool expected; /* an `expect refused` follows the action */
+    char reason[SCN_RESULT_TEXT_MAX * 2];
+};
+
 /* What the caller wants to hear while the run goes on. Every callback may be NULL. */
 struct scn_run_opts {
     uint64_t seed;    /* the run's seed (the CLI's --seed, else the script's, else drawn) */
     sim_time_t until; /* stop the run at this virtual time (SIM_TIME_NEVER: run it all) */
     bool fail_fast;   /* stop at the first failed expectation */
+    bool lenient;     /* refusals are notes and the run goes on (generators and fuzzers that
+                         build random, possibly refused, action sequences); never the CLI's
+                         default */
     /* Capture: the file used when `capture start` gives no file= (NULL: then such a capture
      * start is refused), and whether it overrides every file= (the CLI's --capture). */
     const char *capture_default;
@@ -79,6 +97,10 @@ struct scn_run_opts {
     const struct pf_driver *pf_driver;
     /* Called once per verdict, in the order verdicts are reached. */
     void (*on_result)(void *ctx, const struct scn_result *r);
+    /* Called once per refused action, when it is refused (before the run stops on it). */
+    void (*on_refusal)(void *ctx, const struct scn_refusal *f);
+    /* Called for every note the run writes to `log` (text without "FILE:LINE: note: "). */
+    void (*on_note)(void *ctx, const struct scn_stmt *s, sim_time_t t, const char *text);
     void *ctx;
 };
 
@@ -107,7 +129,12 @@ size_t scn_run_result_count(const struct scn_run *r);
 const struct scn_result *scn_run_result(const struct scn_run *r, size_t i);
 size_t scn_run_passed(const struct scn_run *r);
 size_t scn_run_failed(const struct scn_run *r);
-/* Expectations never decided (the run stopped early: --until, --fail-fast). */
+/* Refused actions so far, in order; how many of them no `expect refused` expected (each
+ * failed the run: it stopped at the first). */
+size_t scn_run_refusal_count(const struct scn_run *r);
+const struct scn_refusal *scn_run_refusal(const struct scn_run *r, size_t i);
+size_t scn_run_refused_unexpected(const struct scn_run *r);
+/* Expectations never decided (the run stopped early: --until, --fail-fast, a refusal). */
 size_t scn_run_undecided(const struct scn_run *r);
 /* Virtual time when the run stopped. */
 sim_time_t scn_run_now(const struct scn_run *r);

@@ -25,6 +25,18 @@ struct sym {
     const char *host;   /* PF, SWITCH, VM: the host it belongs to (VM: its `on=`) */
     uint64_t total_vfs; /* PF */
     uint32_t stopped;   /* FLOW: line of its `flow stop`, 0 while running */
+    uint64_t num_vfs;   /* PF: VFs enabled by the latest `sriov` (0 before any) */
+    uint32_t num_vfs_line;
+};
+
+/* An action the parser knows `run` would refuse: an error at the end of the parse unless an
+ * `expect refused` right after it says the refusal is the point. */
+struct would_refuse {
+    size_t stmt; /* index the statement gets in the program */
+    uint32_t line, col, len;
+    const char *line_src;
+    char msg[256];
+    bool expected;
 };
 
 struct parser {
@@ -52,6 +64,9 @@ struct parser {
     uint32_t end_line;     /* line of `end`, 0 if none yet */
     uint32_t seed_line;    /* line of `seed` */
     uint32_t capture_line; /* line of the `capture start` in effect, 0 when stopped */
+
+    struct would_refuse *refuse;
+    size_t n_refuse, cap_refuse;
 };
 
 static const char *const expect_forms[] = {"flow",   "oid", "oid-sequence", "event", "pci",
@@ -74,6 +89,32 @@ static void SIM_PRINTF(4, 5)
 }
 
 #define perr(P, tok, ...) perr_at((P), (tok)->col, (tok)->len, __VA_ARGS__)
+
+static void SIM_PRINTF(4, 5)
+    would_refuse(struct parser *P, uint32_t col, uint32_t len, const char *fmt, ...)
+{
+    if (P->n_refuse == P->cap_refuse) {
+        size_t cap = P->cap_refuse ? P->cap_refuse * 2 : 8;
+        struct would_refuse *n = sim_realloc(SIM_TAG(scn_parse), P->refuse, cap * sizeof *n);
+        if (n == NULL) {
+            P->oom = true;
+            return;
+        }
+        P->refuse = n;
+        P->cap_refuse = cap;
+    }
+    struct would_refuse *w = &P->refuse[P->n_refuse++];
+    memset(w, 0, sizeof *w);
+    w->stmt = P->prog->n;
+    w->line = P->ln->line;
+    w->col = col;
+    w->len = len;
+    w->line_src = P->line_src;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->msg, sizeof w->msg, fmt, ap);
+    va_end(ap);
+}
 
 /* " (did you mean 'x'?)" or "". */
 static const char *
@@ -741,7 +782,57 @@ check_verb_rules(struct parser *P, const struct scn_verb_spec *spec, struct scn_
     const struct scn_value *v;
     char sug[160];
     (void)sug;
+    /* Values the simulator does not support (the table in verbs.c). */
+    size_t n_lim;
+    const struct scn_limit *lim = scn__limits(&n_lim);
+    for (size_t k = 0; k < n_lim; k++) {
+        if (lim[k].verb != spec->verb || (v = scn_stmt_value(st, lim[k].key)) == NULL)
+            continue;
+        if (lim[k].when_key != NULL) {
+            const struct scn_value *w = scn_stmt_value(st, lim[k].when_key);
+            if (w == NULL || strcmp(w->v.str, lim[k].when_word) != 0)
+                continue;
+        }
+        uint64_t x = v->type == SCN_T_BDF ? v->v.bdf.domain : v->v.u;
+        if (x >= lim[k].lo && x <= lim[k].hi)
+            continue;
+        const struct scn_arg *a = scn_stmt_arg(st, lim[k].key);
+        char range[64], when[64] = "";
+        if (lim[k].when_key != NULL)
+            snprintf(when, sizeof when, " with %s=%s", lim[k].when_key, lim[k].when_word);
+        if (v->type == SCN_T_BDF)
+            snprintf(range, sizeof range, "domain %04llx only", (unsigned long long)lim[k].lo);
+        else if (lim[k].lo == lim[k].hi)
+            snprintf(range, sizeof range, "%#llx only", (unsigned long long)lim[k].lo);
+        else
+            snprintf(range, sizeof range, "%llu to %llu", (unsigned long long)lim[k].lo,
+                     (unsigned long long)lim[k].hi);
+        perr_at(P, a != NULL && !a->is_default ? a->col : st->col,
+                a != NULL && !a->is_default ? (uint32_t)(strlen(lim[k].key) + 1 + strlen(v->text))
+                                            : 1,
+                "%s=%s is not supported by the simulator (%s%s): %s", lim[k].key, v->text, range,
+                when, lim[k].why);
+    }
     switch (spec->verb) {
+    case SCN_VERB_ATTACH_VF: {
+        /* A VF the latest `sriov` did not enable: run refuses the attach. */
+        v = scn_stmt_value(st, "vf");
+        char pfn[128];
+        uint64_t idx;
+        if (v != NULL && !v->is_word && split_vf(v->v.str, pfn, sizeof pfn, &idx)) {
+            struct sym *pf = sym_find(P, pfn);
+            if (pf != NULL && pf->kind == SCN_OBJ_PF && idx >= pf->num_vfs) {
+                char at[40] = ", no 'sriov' yet";
+                if (pf->num_vfs_line)
+                    snprintf(at, sizeof at, " at line %u", pf->num_vfs_line);
+                would_refuse(P, v->col, (uint32_t)strlen(v->text),
+                             "%s is not enabled (sriov %s num_vfs=%llu%s): run refuses this "
+                             "attach; write 'expect refused' after it if that is the point",
+                             v->v.str, pf->name, (unsigned long long)pf->num_vfs, at);
+            }
+        }
+        break;
+    }
     case SCN_VERB_PF: {
         struct sym *s = n_pg > 0 && st->n_pos > 0 ? sym_find(P, st->pos[0].v.str) : NULL;
         v = scn_stmt_value(st, "total_vfs");
@@ -756,6 +847,10 @@ check_verb_rules(struct parser *P, const struct scn_verb_spec *spec, struct scn_
             perr_at(P, v->col, (uint32_t)strlen(v->text),
                     "num_vfs=%llu exceeds total_vfs=%llu of %s", (unsigned long long)v->v.u,
                     (unsigned long long)s->total_vfs, s->name);
+        if (v != NULL && s != NULL && s->kind == SCN_OBJ_PF) {
+            s->num_vfs = v->v.u;
+            s->num_vfs_line = P->ln->line;
+        }
         break;
     }
     case SCN_VERB_VSWITCH: {
@@ -780,6 +875,18 @@ check_verb_rules(struct parser *P, const struct scn_verb_spec *spec, struct scn_
                     on->v.str);
         if (vm != NULL && vm->kind == SCN_OBJ_VM && on != NULL)
             vm->host = on->v.str;
+        break;
+    }
+    case SCN_VERB_CAPTURE_START: {
+        /* The BPF filter, compiled by the caller's hook (the language has no libpcap). */
+        v = scn_stmt_value(st, "filter");
+        char why[256] = "";
+        if (v != NULL && P->opts != NULL && P->opts->check_filter != NULL &&
+            !P->opts->check_filter(P->opts->ctx, v->v.str, why, sizeof why)) {
+            const struct scn_arg *a = scn_stmt_arg(st, "filter");
+            perr_at(P, a != NULL ? a->col : st->col, a != NULL ? 7 : 1,
+                    "invalid BPF filter \"%s\": %s", v->v.str, why[0] ? why : "does not compile");
+        }
         break;
     }
     case SCN_VERB_LINK:
@@ -1023,9 +1130,52 @@ parse_condition(struct parser *P, const struct scn_verb_spec *spec, const struct
     for (size_t k = 0; k < spec->n_keys && n_extra < 7; k++)
         extra[n_extra++] = spec->keys[k];
 
-    if (strcmp(form, "flow") == 0 || strcmp(form, "pci") == 0 || strcmp(form, "oid") == 0 ||
-        strcmp(form, "oid-sequence") == 0 || strcmp(form, "event") == 0 ||
-        strcmp(form, "switch") == 0) {
+    bool refused = strcmp(form, "refused") == 0;
+    if (refused) {
+        /* expect refused ["TEXT"]: the previous action (the last statement that is not an
+         * expect, wait, wait-until, seed or end) was refused by the simulator. */
+        e->kind = SCN_EXPECT_REFUSED;
+        e->subject = "";
+        if (spec->verb != SCN_VERB_EXPECT) {
+            perr(P, t0,
+                 "'%s refused' cannot wait: a refusal is known when its action runs; write "
+                 "'expect refused' right after the action",
+                 scn_verb_name(spec->verb));
+            goto out;
+        }
+        long act = -1;
+        for (size_t k = P->prog->n; k-- > 0;) {
+            enum scn_verb v = P->prog->stmts[k].verb;
+            if (v != SCN_VERB_EXPECT && v != SCN_VERB_WAIT && v != SCN_VERB_WAIT_UNTIL &&
+                v != SCN_VERB_SEED && v != SCN_VERB_END) {
+                act = (long)k;
+                break;
+            }
+        }
+        if (act < 0) {
+            perr(P, t0,
+                 "'expect refused' needs an action before it (the statement it expects to be "
+                 "refused, e.g. attach-vf)");
+            goto out;
+        }
+        e->field_param = act;
+        e->subject = P->prog->stmts[act].text;
+        for (size_t k = 0; k < P->n_refuse; k++)
+            if (P->refuse[k].stmt == (size_t)act)
+                P->refuse[k].expected = true;
+        if (i < n &&
+            (toks[i].kind == SCN_TOK_STRING ||
+             (toks[i].kind == SCN_TOK_WORD && (i + 1 >= n || toks[i + 1].kind != SCN_TOK_OP)))) {
+            e->value.type = SCN_T_STRING;
+            e->value.line = P->ln->line;
+            e->value.col = toks[i].col;
+            e->value.text = toks[i].text;
+            e->value.v.str = toks[i].text;
+            i++;
+        }
+    } else if (strcmp(form, "flow") == 0 || strcmp(form, "pci") == 0 || strcmp(form, "oid") == 0 ||
+               strcmp(form, "oid-sequence") == 0 || strcmp(form, "event") == 0 ||
+               strcmp(form, "switch") == 0) {
         if (i >= n || toks[i].kind != SCN_TOK_WORD) {
             const struct scn_tok *at = i < n ? &toks[i] : NULL;
             const char *need = strcmp(form, "flow") == 0 ? "FLOW.FIELD, e.g. f1.lost"
@@ -1040,7 +1190,9 @@ parse_condition(struct parser *P, const struct scn_verb_spec *spec, const struct
         }
     }
 
-    if (strcmp(form, "flow") == 0) {
+    if (refused) {
+        /* parsed above */
+    } else if (strcmp(form, "flow") == 0) {
         e->kind = SCN_EXPECT_FLOW;
         const struct scn_tok *t = &toks[i++];
         const char *dot = strchr(t->text, '.');
@@ -1429,6 +1581,12 @@ parse_condition(struct parser *P, const struct scn_verb_spec *spec, const struct
     st->n_args = na;
     const struct scn_value *ex = scn_stmt_value(st, "exact");
     e->exact = ex != NULL && ex->v.b;
+    const struct scn_arg *win = scn_stmt_arg(st, "within");
+    if (refused && win != NULL && !win->is_default) {
+        perr_at(P, win->col, 6,
+                "'expect refused' takes no window: the refusal is known when the action runs");
+        goto out;
+    }
     st->expect = e;
 out:
     sim_free(pg);
@@ -1837,6 +1995,13 @@ scn_program_parse_string(const char *name, const char *text, size_t len,
     }
     scn__line_fini(&ln);
     sim_free(P.syms);
+    for (size_t k = 0; k < P.n_refuse && !P.oom; k++) {
+        const struct would_refuse *w = &P.refuse[k];
+        if (!w->expected)
+            scn__diag_add(P.diags, SCN_SEV_ERROR, P.file, w->line, w->col, w->len, w->line_src,
+                          "%s", w->msg);
+    }
+    sim_free(P.refuse);
 
     if (P.file == NULL || P.oom || P.prog->arena.oom || P.diags->arena.oom) {
         scn_program_destroy(P.prog);

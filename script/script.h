@@ -189,6 +189,9 @@ enum scn_expect_kind {
     SCN_EXPECT_EVENT,        /* expect event vm1 vf-removed kind=surprise */
     SCN_EXPECT_PCI,          /* expect pci h1.pf0 sriov.num_vfs == 4 */
     SCN_EXPECT_SWITCH,       /* expect switch h1.sw0 lookups == 0 */
+    SCN_EXPECT_REFUSED,      /* expect refused ["TEXT"]: the previous action was refused
+                              * (field_param: that action's statement index; value.text: the
+                              * text its reason must contain, or NULL) */
 };
 
 /* Fields of `expect VM.FIELD`. */
@@ -439,6 +442,9 @@ struct scn_parse_opts {
     /* If set, called for an unknown name to propose a replacement (may return NULL). The
      * returned string must stay valid until the parse returns. scn_suggest() helps. */
     const char *(*suggest)(void *ctx, enum scn_ident kind, const char *name);
+    /* If set, called for every `capture start filter=`: false (with a reason in why) makes it
+     * an error "invalid BPF filter" (the CLI compiles it with libpcap, as the run would). */
+    bool (*check_filter)(void *ctx, const char *filter, char *why, size_t why_len);
     void *ctx;
     /* Stop recording after this many errors (0: 20). */
     unsigned max_errors;

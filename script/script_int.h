@@ -163,6 +163,26 @@ const char *const *scn__verb_names(size_t *n);
 /* The sub-command words of `name` (for suggestions). */
 size_t scn__verb_subs(const char *name, const char **out, size_t cap);
 
+/*
+ * What the simulator does not support (yet): values the language's types accept but the model
+ * cannot honour. One table serves `check` and `run` (the parser rejects these values before
+ * anything runs, so no run can pass with them silently) and the "Not supported" list of
+ * docs/scenario-language.md (a test checks the page against scn__limit_doc()). Each row's
+ * limits are the virtualization stack's own (a test drives vstack just inside and just outside
+ * each one).
+ */
+struct scn_limit {
+    enum scn_verb verb;
+    const char *key;
+    const char *when_key;  /* the row applies only when this key has the word below */
+    const char *when_word; /* (NULL: always; a defaulted key counts) */
+    uint64_t lo, hi;       /* supported values, inclusive (BDF: the PCI domain) */
+    const char *why;
+};
+const struct scn_limit *scn__limits(size_t *n);
+/* The row's line on the docs page: "- `pf total_vfs=`: 1 to 64 (the simulated NIC ...)". */
+char *scn__limit_doc(const struct scn_limit *l, char *buf, size_t len);
+
 /* Fields of the expect forms. */
 struct scn_field_spec {
     const char *name;

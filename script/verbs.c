@@ -628,3 +628,50 @@ scn__event_spec(size_t i)
         return NULL;
     return &events[i];
 }
+
+/* ---- what the simulator does not support (script_int.h: one table for check, run and docs) ----
+ */
+static const struct scn_limit limits[] = {
+    {SCN_VERB_PF, "total_vfs", NULL, NULL, 1, 64,
+     "the simulated NIC (an 82599-like part) has 64 VF slots; the SR-IOV capability field "
+     "itself allows up to 65535"},
+    {SCN_VERB_PF, "vf_offset", NULL, NULL, 0x80, 0x80,
+     "the simulated NIC's First VF Offset is fixed at 0x80"},
+    {SCN_VERB_PF, "vf_stride", NULL, NULL, 2, 2, "the simulated NIC's VF Stride is fixed at 2"},
+    {SCN_VERB_PF, "bdf", NULL, NULL, 0, 0, "one PCI segment: the domain must be 0000"},
+    {SCN_VERB_FLOW_START, "size", "proto", "udp", 48, 1472,
+     "every payload starts with the 48-byte sriovsim header (sequence number, time stamp, "
+     "check sum), and the ports' MTU is 1500 bytes (1514-byte frames with 42 bytes of "
+     "Ethernet, IPv4 and UDP headers; no jumbo frames)"},
+    {SCN_VERB_FLOW_START, "size", "proto", "tcp", 48, 1460,
+     "the same 48-byte header and MTU, with 54 bytes of Ethernet, IPv4 and TCP headers"},
+};
+
+const struct scn_limit *
+scn__limits(size_t *n)
+{
+    *n = SIM_ARRAY_SIZE(limits);
+    return limits;
+}
+
+char *
+scn__limit_doc(const struct scn_limit *l, char *buf, size_t len)
+{
+    char verb[48], when[48] = "";
+    if (scn_verb_sub(l->verb) != NULL)
+        snprintf(verb, sizeof verb, "%s %s", scn_verb_name(l->verb), scn_verb_sub(l->verb));
+    else
+        snprintf(verb, sizeof verb, "%s", scn_verb_name(l->verb));
+    if (l->when_key != NULL)
+        snprintf(when, sizeof when, " (with `%s=%s`)", l->when_key, l->when_word);
+    if (strcmp(l->key, "bdf") == 0)
+        snprintf(buf, len, "- `%s %s=`%s: domain %04llx only: %s.", verb, l->key, when,
+                 (unsigned long long)l->lo, l->why);
+    else if (l->lo == l->hi)
+        snprintf(buf, len, "- `%s %s=`%s: %#llx only: %s.", verb, l->key, when,
+                 (unsigned long long)l->lo, l->why);
+    else
+        snprintf(buf, len, "- `%s %s=`%s: %llu to %llu: %s.", verb, l->key, when,
+                 (unsigned long long)l->lo, (unsigned long long)l->hi, l->why);
+    return buf;
+}

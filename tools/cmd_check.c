@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <pcap/pcap.h>
 #include <string.h>
 
 #include "ndis_shim/ndis_shim.h"
@@ -53,12 +54,32 @@ ident_suggest(void *ctx, enum scn_ident kind, const char *name)
     return scn_suggest(name, status_names, status_name_count);
 }
 
+/* A capture filter compiles for Ethernet frames, as capture/ compiles it when the run starts. */
+static bool
+filter_compiles(void *ctx, const char *filter, char *why, size_t why_len)
+{
+    pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
+    if (p == NULL) {
+        snprintf(why, why_len, "libpcap could not open a dead handle");
+        return false;
+    }
+    struct bpf_program prog;
+    bool ok = pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
+    if (ok)
+        pcap_freecode(&prog);
+    else
+        snprintf(why, why_len, "%s", pcap_geterr(p));
+    pcap_close(p);
+    return ok;
+}
+
 void
 cli_script_parse_opts(struct scn_parse_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->is_known = ident_is_known;
     opts->suggest = ident_suggest;
+    opts->check_filter = filter_compiles;
 }
 
 int

@@ -81,9 +81,8 @@ breaches_json(const struct run_ctx *c)
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "rule", b->rule->id,
                          "sentence", b->rule->sentence, "source", b->rule->source, "time_ns",
-                         (json_int_t)b->time_ns, "miniport", b->miniport, "requester",
-                         b->requester, "oid", oid != NULL ? oid : "", "status", sb, "what",
-                         b->what));
+                         (json_int_t)b->time_ns, "miniport", b->miniport, "requester", b->requester,
+                         "oid", oid != NULL ? oid : "", "status", sb, "what", b->what));
     }
     return a;
 }
@@ -190,15 +189,49 @@ on_result(void *ctx, const struct scn_result *r)
         run_trace_failure(c->rt, stderr);
     }
     if (cli_jstream_on(&c->js))
-        (void)cli_jstream_emitf(&c->js, "result", r->time_ns,
-                                "{s:s, s:i, s:i, s:s, s:b, s:s, s:s}", "file", c->file, "line",
-                                (int)r->stmt->line, "col", (int)r->stmt->col, "statement",
-                                r->stmt->text, "passed", r->passed, "expected", r->expected,
-                                "actual", r->actual);
+        (void)cli_jstream_emitf(&c->js, "result", r->time_ns, "{s:s, s:i, s:i, s:s, s:b, s:s, s:s}",
+                                "file", c->file, "line", (int)r->stmt->line, "col",
+                                (int)r->stmt->col, "statement", r->stmt->text, "passed", r->passed,
+                                "expected", r->expected, "actual", r->actual);
     if (c->g->json || c->quiet || cli_jstream_on(&c->js))
         return;
     printf("%s %s:%u: %s (actual %s) at t=%s\n", r->passed ? "ok  " : "FAIL", c->file,
            (unsigned)r->stmt->line, text, r->actual, t);
+}
+
+static void
+on_refusal(void *ctx, const struct scn_refusal *f)
+{
+    struct run_ctx *c = ctx;
+    if (cli_jstream_on(&c->js))
+        (void)cli_jstream_emitf(
+            &c->js, "refusal", f->time_ns, "{s:s, s:i, s:i, s:s, s:s, s:s, s:b}", "file", c->file,
+            "line", (int)f->stmt->line, "col", (int)f->stmt->col, "statement", f->stmt->text,
+            "reason", f->reason, "error", sim_err_name(f->error), "expected", f->expected);
+}
+
+static void
+on_note(void *ctx, const struct scn_stmt *s, sim_time_t t, const char *text)
+{
+    struct run_ctx *c = ctx;
+    if (cli_jstream_on(&c->js))
+        (void)cli_jstream_emitf(&c->js, "note", t, "{s:s, s:i, s:s}", "file", c->file, "line",
+                                (int)s->line, "text", text);
+}
+
+static json_t *
+refusals_json(const struct run_ctx *c, const struct scn_run *run)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < scn_run_refusal_count(run); i++) {
+        const struct scn_refusal *f = scn_run_refusal(run, i);
+        json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s, s:I, s:s, s:s, s:b}", "file",
+                                           c->file, "line", (int)f->stmt->line, "col",
+                                           (int)f->stmt->col, "statement", f->stmt->text, "time_ns",
+                                           (json_int_t)f->time_ns, "reason", f->reason, "error",
+                                           sim_err_name(f->error), "expected", f->expected));
+    }
+    return a;
 }
 
 static int
@@ -215,12 +248,13 @@ write_json(const struct run_ctx *c, uint64_t seed, const struct scn_run *run, si
                                         "expected", r->expected, "actual", r->actual));
     }
     json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "tool", "sriovsim",
-        "version", SIM_VERSION_STRING, "command", "run", "seed", (json_int_t)seed, "scenario",
-        c->file, "end_ns", (json_int_t)end, "results", results, "breaches", breaches_json(c),
-        "summary", "passed", (json_int_t)scn_run_passed(run), "failed",
-        (json_int_t)scn_run_failed(run), "undecided", (json_int_t)scn_run_undecided(run),
-        "breaches", (json_int_t)verify_breach_count(c->verify));
+        "{s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "tool",
+        "sriovsim", "version", SIM_VERSION_STRING, "command", "run", "seed", (json_int_t)seed,
+        "scenario", c->file, "end_ns", (json_int_t)end, "results", results, "breaches",
+        breaches_json(c), "refusals", refusals_json(c, run), "summary", "passed",
+        (json_int_t)scn_run_passed(run), "failed", (json_int_t)scn_run_failed(run), "undecided",
+        (json_int_t)scn_run_undecided(run), "breaches", (json_int_t)verify_breach_count(c->verify),
+        "refused", (json_int_t)scn_run_refused_unexpected(run));
     if (doc == NULL)
         return CLI_EXIT_SOFTWARE;
     if (st != NULL) {
@@ -420,6 +454,8 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     ropts.capture_override = capture != NULL;
     ropts.capture_format = (int)fmt;
     ropts.on_result = on_result;
+    ropts.on_refusal = on_refusal;
+    ropts.on_note = on_note;
     ropts.out = gl.json || c.quiet || stream ? NULL : stdout;
     ropts.log = stderr;
     /* The live trace: text to stdout in human mode (stderr with --json), records into the
@@ -477,12 +513,12 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
     if (run != NULL) {
         breaches_print(&c);
         if (stream) {
-            (void)cli_jstream_emitf(&c.js, "end", scn_run_now(run), "{s:s, s:I, s:I, s:I, s:I}",
-                                    "scenario", c.file, "breaches",
-                                    (json_int_t)verify_breach_count(c.verify), "passed",
-                                    (json_int_t)scn_run_passed(run), "failed",
-                                    (json_int_t)scn_run_failed(run), "undecided",
-                                    (json_int_t)scn_run_undecided(run));
+            (void)cli_jstream_emitf(
+                &c.js, "end", scn_run_now(run), "{s:s, s:I, s:I, s:I, s:I, s:I}", "scenario",
+                c.file, "breaches", (json_int_t)verify_breach_count(c.verify), "passed",
+                (json_int_t)scn_run_passed(run), "failed", (json_int_t)scn_run_failed(run),
+                "undecided", (json_int_t)scn_run_undecided(run), "refused",
+                (json_int_t)scn_run_refused_unexpected(run));
             if (cli_jstream_failed(&c.js)) {
                 fprintf(stderr, "%s: writing the JSON stream: %s\n", c.file,
                         c.js.error ? strerror(c.js.error) : "write failed");
@@ -498,16 +534,22 @@ cli_cmd_run(int argc, char **argv, const struct cli_global *g)
                 printf("note: %zu expectation(s) not decided: the run stopped at t=%s\n",
                        scn_run_undecided(run),
                        sim_time_format(scn_run_now(run), (char[40]){0}, 40));
-            if (verify_breach_count(c.verify) != 0)
-                printf("scenario %s: %zu passed, %zu failed, %zu rule breach(es)\n", c.file,
-                       scn_run_passed(run), scn_run_failed(run), verify_breach_count(c.verify));
-            else
+            if (verify_breach_count(c.verify) != 0 || scn_run_refused_unexpected(run) != 0) {
+                printf("scenario %s: %zu passed, %zu failed", c.file, scn_run_passed(run),
+                       scn_run_failed(run));
+                if (verify_breach_count(c.verify) != 0)
+                    printf(", %zu rule breach(es)", verify_breach_count(c.verify));
+                if (scn_run_refused_unexpected(run) != 0)
+                    printf(", %zu action(s) refused", scn_run_refused_unexpected(run));
+                printf("\n");
+            } else
                 printf("scenario %s: %zu passed, %zu failed\n", c.file, scn_run_passed(run),
                        scn_run_failed(run));
         }
         if (c.stats)
             stats_print(stderr, c.file, &st);
-        if (code == CLI_EXIT_OK && scn_run_failed(run) != 0)
+        if (code == CLI_EXIT_OK &&
+            (scn_run_failed(run) != 0 || scn_run_refused_unexpected(run) != 0))
             code = CLI_EXIT_FAILED;
         if (code == CLI_EXIT_OK && scn_run_undecided(run) != 0 && ropts.fail_fast)
             code = CLI_EXIT_FAILED;

@@ -90,10 +90,45 @@ if command -v python3 >/dev/null; then
     check json-breaches python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["breaches"]==[] and d["summary"]["breaches"]==0' <<<"$out"
 fi
 
+# --- strict: an unexpected refusal stops and fails the run, FILE:LINE:COL and the reason ----
+expect refused 1 "$sim" run --seed 1 "$data/refused.scn"
+check refused-line grep -Eq '^.*refused\.scn:12:9: error: refused: vf-mac vm1 mac=02:00:00:00:00:09: mac change vm1: the VM has no running VF miniport \(SIM_ESTATE\) at t=0\.100000000s' <<<"$err"
+check refused-closing grep -Eq '^scenario .*refused\.scn: 1 passed, 0 failed, 1 action\(s\) refused$' <(tail -n 1 "$tmp/out")
+check refused-undecided grep -q '^note: 1 expectation(s) not decided' <<<"$out"
+expect refused-json 1 "$sim" --json run --seed 1 "$data/refused.scn"
+if command -v python3 >/dev/null; then
+    check refused-json-doc python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+f=d["refusals"]
+assert len(f)==1 and f[0]["line"]==12 and f[0]["col"]==9 and f[0]["error"]=="SIM_ESTATE" and f[0]["expected"] is False, f
+assert "no running VF miniport" in f[0]["reason"] and d["summary"]["refused"]==1' <<<"$out"
+fi
+expect refused-stream 1 "$sim" run --seed 1 --json-stream "$data/refused.scn"
+check refused-stream-record grep -q '^{"type":"refusal","t_ns":100000000,.*"line":12,"col":9,.*"error":"SIM_ESTATE","expected":false}$' "$tmp/out"
+check refused-stream-end grep -q '"refused":1}$' <(tail -n 1 "$tmp/out")
+# An expected refusal passes and the run goes on; check knows what run would refuse.
+printf '%s\n' 'host h1' 'pf h1.pf0' 'vswitch h1.sw0 uplink=h1.pf0' 'sriov h1.pf0 num_vfs=2' \
+    'vm vm1 on=h1 switch=h1.sw0' '0 attach-vf vm1 vf=h1.pf0.vf3' >"$tmp/notenabled.scn"
+expect check-not-enabled 65 "$sim" check "$tmp/notenabled.scn"
+check check-not-enabled-msg grep -q 'notenabled.scn:6:20: error: h1.pf0.vf3 is not enabled (sriov h1.pf0 num_vfs=2 at line 4)' <<<"$err"
+echo '+0 expect refused "not enabled"' >>"$tmp/notenabled.scn"
+echo '1s expect vm1.vf == none' >>"$tmp/notenabled.scn"
+expect expected-refusal 0 "$sim" run --seed 1 "$tmp/notenabled.scn"
+check expected-refusal-closing grep -Eq '^scenario .*: 2 passed, 0 failed$' <(tail -n 1 "$tmp/out")
+check expected-refusal-note grep -q 'notenabled.scn:6: note: attach-vf vm1 vf=h1.pf0.vf3: refused: ' <<<"$err"
+printf '%s\n' 'host h1' 'pf h1.pf0 total_vfs=128' >"$tmp/big.scn"
+expect check-total-vfs 65 "$sim" check "$tmp/big.scn"
+check check-total-vfs-msg grep -q 'big.scn:2:11: error: total_vfs=128 is not supported by the simulator (1 to 64)' <<<"$err"
+expect run-total-vfs 65 "$sim" run "$tmp/big.scn"
+printf '%s\n' 'host h1' 'pf h1.pf0' 'capture start file=x.pcapng filter="tcp portt 80"' >"$tmp/bpf.scn"
+expect check-bpf 65 "$sim" check "$tmp/bpf.scn"
+check check-bpf-msg grep -q 'bpf.scn:3:29: error: invalid BPF filter "tcp portt 80": ' <<<"$err"
+
 # --- --json-stream: one object per line as it happens, start first, end last ----------------
 expect fails-stream 1 "$sim" run --seed 1 --json-stream "$data/fails.scn"
 check stream-first grep -q '^{"type":"start","t_ns":0,.*"seed":1}$' <(head -n 1 "$tmp/out")
-check stream-last grep -q '^{"type":"end","t_ns":200000000,.*"passed":2,"failed":2,"undecided":0}$' <(tail -n 1 "$tmp/out")
+check stream-last grep -q '^{"type":"end","t_ns":200000000,.*"passed":2,"failed":2,"undecided":0,"refused":0}$' <(tail -n 1 "$tmp/out")
 check stream-results test "$(grep -c '^{"type":"result"' "$tmp/out")" -eq 4
 check stream-failure-line grep -q '^{"type":"result","t_ns":150000000,.*"line":13,.*"passed":false' "$tmp/out"
 if command -v python3 >/dev/null; then

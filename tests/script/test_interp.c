@@ -2,7 +2,8 @@
 /* test_interp.c — the scenario interpreter on the real virtualization stack: a window passes at
  * the exact event that made it true (an instant check one nanosecond earlier fails), wait-until
  * anchors later statements to the moment it finished (or timed out), fail-fast and --until
- * leave the rest undecided, refused actions do not stop the run, the same seed gives the same
+ * leave the rest undecided, a refused action stops and fails the run unless `expect refused`
+ * follows it, the same seed gives the same
  * verdicts, and nothing is leaked. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "script/interp.h"
+#include "script/script_int.h"
 #include "script/script.h"
 #include "vstack/vstack.h"
 
@@ -28,6 +30,8 @@ struct outcome {
     struct scn_result res[32]; /* res[i].stmt is dangling: the program is gone */
     unsigned line[32];
     size_t n, passed, failed, undecided;
+    size_t refusals, refused_unexpected;
+    char refusal_reason[SCN_RESULT_TEXT_MAX * 2];
     int err;
 };
 
@@ -58,6 +62,10 @@ collect(const char *src, uint64_t seed, sim_time_t until, bool fail_fast, struct
     o->passed = scn_run_passed(r);
     o->failed = scn_run_failed(r);
     o->undecided = scn_run_undecided(r);
+    o->refusals = scn_run_refusal_count(r);
+    o->refused_unexpected = scn_run_refused_unexpected(r);
+    if (o->refusals > 0)
+        snprintf(o->refusal_reason, sizeof o->refusal_reason, "%s", scn_run_refusal(r, 0)->reason);
     scn_run_destroy(r);
     scn_program_destroy(p);
     cr_assert_eq(sim_alloc_live(SIM_TAG(scn_run)), 0, "run allocations leaked");
@@ -184,16 +192,57 @@ Test(scn_interp, fail_fast_and_until_leave_the_rest_undecided)
     cr_assert_eq(o.undecided, 0);
 }
 
-Test(scn_interp, refused_action_does_not_stop_the_run)
+Test(scn_interp, unexpected_refusal_stops_and_fails_the_run)
 {
     struct outcome o;
-    /* vf2 is not enabled (num_vfs=2): the attach is refused; the run goes on. */
-    collect(TOPO "0 attach-vf vm1 vf=h1.pf0.vf3\n"
+    /* vm1 has no VF: its MAC change request is refused (check cannot know: a VF's attach
+     * completes asynchronously); nothing after it runs. */
+    collect(TOPO "0 vf-mac vm1 mac=02:00:00:00:00:09\n"
                  "1s expect vm1.datapath == synthetic\n"
                  "+0 expect vm1.vf == none\n",
             1, SIM_TIME_NEVER, false, &o);
     cr_assert_eq(o.err, 0);
-    cr_assert_eq(o.passed, 2);
+    cr_assert_eq(o.refusals, 1);
+    cr_assert_eq(o.refused_unexpected, 1);
+    cr_assert(strstr(o.refusal_reason, "the VM has no running VF miniport") != NULL, "%s",
+              o.refusal_reason);
+    cr_assert_eq(o.passed, 0);
+    cr_assert_eq(o.undecided, 2);
+}
+
+Test(scn_interp, expected_refusal_passes_and_the_run_goes_on)
+{
+    struct outcome o;
+    collect(TOPO "0 attach-vf vm1 vf=h1.pf0.vf3\n"
+                 "+0 expect refused \"not enabled\"\n"
+                 "1s expect vm1.datapath == synthetic\n"
+                 "+0 expect vm1.vf == none\n",
+            1, SIM_TIME_NEVER, false, &o);
+    cr_assert_eq(o.err, 0);
+    cr_assert_eq(o.refusals, 1);
+    cr_assert_eq(o.refused_unexpected, 0);
+    cr_assert_eq(o.passed, 3);
+    cr_assert_eq(o.failed, 0);
+    cr_assert_str_eq(on_line(&o, 8)->actual,
+                     "refused: attach-vf vm1: h1.pf0.vf3 is not enabled (sriov h1.pf0 num_vfs=2) "
+                     "(SIM_ESTATE)");
+}
+
+Test(scn_interp, expect_refused_fails_when_accepted_or_for_another_reason)
+{
+    struct outcome o;
+    /* Accepted: the expectation fails with "accepted". */
+    collect(TOPO "0 attach-vf vm1 vf=h1.pf0.vf0\n"
+                 "+0 expect refused\n",
+            1, SIM_TIME_NEVER, false, &o);
+    cr_assert_eq(o.failed, 1);
+    cr_assert_str_eq(on_line(&o, 8)->actual, "accepted");
+    /* Refused, but not for the reason the script names. */
+    collect(TOPO "0 attach-vf vm1 vf=h1.pf0.vf3\n"
+                 "+0 expect refused \"vetoed\"\n",
+            1, SIM_TIME_NEVER, false, &o);
+    cr_assert_eq(o.failed, 1);
+    cr_assert_eq(o.refused_unexpected, 0);
 }
 
 Test(scn_interp, same_seed_same_verdicts)
@@ -314,4 +363,97 @@ Test(scn_interp, raw_oid_does_not_run_the_clock_inside_the_statement)
     r = on_line(&o, 10);
     cr_assert(r->passed, "completed within the window: %s", r->actual);
     cr_assert_gt(r->time_ns, SIM_MSEC(2251));
+}
+
+/* The parser's "not supported" table (scn__limits) says exactly what the virtualization stack
+ * refuses: each limit is accepted by vstack and one step past it is refused. */
+static int
+pf_try(const char *key, uint64_t x)
+{
+    struct vstack_world_config wc;
+    vstack_world_config_init(&wc);
+    struct vstack_world *w = NULL;
+    struct sim_diag d;
+    sim_diag_clear(&d);
+    cr_assert_eq(vstack_world_create(&wc, &w, &d), 0);
+    cr_assert_eq(vstack_host_add(w, "h1", &d), 0);
+    struct vstack_pf_config c;
+    vstack_pf_config_init(&c);
+    if (strcmp(key, "total_vfs") == 0)
+        c.total_vfs = (uint16_t)x;
+    else if (strcmp(key, "vf_offset") == 0)
+        c.vf_offset = (uint16_t)x;
+    else if (strcmp(key, "vf_stride") == 0)
+        c.vf_stride = (uint16_t)x;
+    else if (strcmp(key, "bdf") == 0) {
+        c.has_bdf = true;
+        c.domain = (uint16_t)x;
+        c.bus = 5;
+    } else
+        cr_assert_fail("no pf key %s in this test", key);
+    int rc = vstack_pf_add(w, "h1.pf0", &c, &d);
+    vstack_world_destroy(w);
+    return rc;
+}
+
+static int
+flow_try(const char *proto, uint64_t size)
+{
+    struct vstack_world_config wc;
+    vstack_world_config_init(&wc);
+    struct vstack_world *w = NULL;
+    struct sim_diag d;
+    sim_diag_clear(&d);
+    cr_assert_eq(vstack_world_create(&wc, &w, &d), 0);
+    cr_assert_eq(vstack_host_add(w, "h1", &d), 0);
+    cr_assert_eq(vstack_pf_add(w, "h1.pf0", NULL, &d), 0, "%s", d.reason);
+    struct vstack_switch_config sc;
+    vstack_switch_config_init(&sc);
+    sc.uplink = "h1.pf0";
+    cr_assert_eq(vstack_switch_add(w, "h1.sw0", &sc, &d), 0, "%s", d.reason);
+    struct vstack_vm_config vc;
+    vstack_vm_config_init(&vc);
+    vc.host = "h1";
+    vc.sw = "h1.sw0";
+    cr_assert_eq(vstack_vm_add(w, "vm1", &vc, &d), 0, "%s", d.reason);
+    struct vstack_peer_config pc;
+    vstack_peer_config_init(&pc);
+    pc.sw = "h1.sw0";
+    cr_assert_eq(vstack_peer_add(w, "ext1", &pc, &d), 0, "%s", d.reason);
+    struct vstack_flow_config fc;
+    vstack_flow_config_init(&fc);
+    fc.from = "vm1";
+    fc.to = "ext1";
+    fc.proto = strcmp(proto, "tcp") == 0 ? VSTACK_PROTO_TCP : VSTACK_PROTO_UDP;
+    fc.size = (uint32_t)size;
+    int rc = vstack_flow_start(w, "f1", &fc, &d);
+    vstack_world_destroy(w);
+    return rc;
+}
+
+Test(scn_interp, limits_table_matches_what_vstack_refuses)
+{
+    size_t n;
+    const struct scn_limit *lim = scn__limits(&n);
+    for (size_t i = 0; i < n; i++) {
+        const struct scn_limit *l = &lim[i];
+        int (*try)(const char *, uint64_t) = NULL;
+        const char *arg = l->key;
+        if (l->verb == SCN_VERB_PF) {
+            try = pf_try;
+        } else if (l->verb == SCN_VERB_FLOW_START && strcmp(l->key, "size") == 0) {
+            try = flow_try;
+            arg = l->when_word;
+        }
+        cr_assert_not_null(try, "row %zu (%s) has no check here: add one", i, l->key);
+        cr_expect_eq(try(arg, l->lo), 0, "%s %s=%llu is accepted", l->key, arg,
+                     (unsigned long long)l->lo);
+        cr_expect_eq(try(arg, l->hi), 0, "%s %s=%llu is accepted", l->key, arg,
+                     (unsigned long long)l->hi);
+        cr_expect_neq(try(arg, l->hi + 1), 0, "%s %s=%llu is refused", l->key, arg,
+                      (unsigned long long)l->hi + 1);
+        if (l->lo > 0 && !(l->verb == SCN_VERB_PF && strcmp(l->key, "total_vfs") == 0))
+            cr_expect_neq(try(arg, l->lo - 1), 0, "%s %s=%llu is refused", l->key, arg,
+                          (unsigned long long)l->lo - 1);
+    }
 }

@@ -243,7 +243,6 @@ Test(scn_parser, every_verb_parses_with_good_arguments)
         "link h1.sw0 h2.sw0 latency=50us rate=25Gbps",
         "attach-vf vm1",
         "attach-vf vm1 vf=auto",
-        "attach-vf vm1 vf=h1.pf0.vf7",
         "detach-vf vm1 mode=surprise",
         "policy h1.sw0 allocate-vf=deny",
         "policy vm1 mac-change=refuse-silent trusted=no spoof-check=on",
@@ -259,7 +258,7 @@ Test(scn_parser, every_verb_parses_with_good_arguments)
         "fault mailbox-refuse h1.pf0.vf0 request=mac silent=true",
         "fault clear",
         "fault clear h1.pf0.vf0",
-        "flow start f2 from=ext1 to=vm1 proto=tcp rate=1.5Gbps size=9KiB count=1000",
+        "flow start f2 from=ext1 to=vm1 proto=tcp rate=1.5Gbps size=1400 count=1000",
         "flow stop f1",
         "migrate vm1 to=h2",
         "migrate vm1 to=h2 precopy=800ms blackout=150ms",
@@ -509,6 +508,24 @@ static const struct bad_case bad_cases[] = {
     {"expect pci h1.pf0.vf0 assigned == vm9", 35, "unknown VM 'vm9'"},
     {"wait-until vm1.datapath == vf within=1s", 31, "unknown key 'within' for 'wait-until'"},
     {"wait-until vm1.datapath == vf timeout=soon", 39, "invalid duration 'soon'"},
+    /* what the simulator does not support (scn__limits) and what run would refuse */
+    {"pf h1.pf9 total_vfs=65", 11,
+     "total_vfs=65 is not supported by the simulator (1 to 64): the simulated NIC"},
+    {"pf h1.pf9 vf_offset=0x40", 11,
+     "vf_offset=0x40 is not supported by the simulator (0x80 only)"},
+    {"pf h1.pf9 vf_stride=4", 11, "vf_stride=4 is not supported by the simulator (0x2 only)"},
+    {"pf h1.pf9 bdf=0001:05:00.0", 11, "(domain 0000 only)"},
+    {"flow start f9 from=vm1 to=ext1 size=47", 32,
+     "size=47 is not supported by the simulator (48 to 1472 with proto=udp)"},
+    {"flow start f9 from=vm1 to=ext1 proto=tcp size=1461", 42,
+     "size=1461 is not supported by the simulator (48 to 1460 with proto=tcp)"},
+    {"attach-vf vm1 vf=h1.pf0.vf1", 18,
+     "h1.pf0.vf1 is not enabled (sriov h1.pf0 num_vfs=0, no 'sriov' yet): run refuses this "
+     "attach"},
+    {"sriov h1.pf0 num_vfs=2\nattach-vf vm1 vf=h1.pf0.vf2", 18,
+     "h1.pf0.vf2 is not enabled (sriov h1.pf0 num_vfs=2 at line 10)"},
+    {"attach-vf vm1\nexpect refused within=1s", 16, "'expect refused' takes no window"},
+    {"attach-vf vm1\nwait-until refused", 12, "'wait-until refused' cannot wait"},
 };
 
 Test(scn_parser, bad_lines_report_exact_position_and_message)
@@ -786,6 +803,60 @@ Test(scn_parser, ident_hook_validates_oid_and_status_names)
     free(src);
 }
 
+static bool
+filter_hook(void *ctx, const char *filter, char *why, size_t len)
+{
+    (*(int *)ctx)++;
+    if (strcmp(filter, "udp") == 0)
+        return true;
+    snprintf(why, len, "syntax error");
+    return false;
+}
+
+Test(scn_parser, filter_hook_rejects_a_bad_bpf_filter_at_its_key)
+{
+    int calls = 0;
+    struct scn_parse_opts o = {.check_filter = filter_hook, .ctx = &calls};
+    char *src = with_pre("capture start file=x.pcapng filter=udp");
+    struct scn_program *p;
+    struct scn_diags *d;
+    cr_expect_eq(scn_program_parse_string("t", src, strlen(src), &o, &p, &d), 0);
+    cr_expect_eq(calls, 1);
+    scn_program_destroy(p);
+    scn_diags_destroy(d);
+    free(src);
+    src = with_pre("capture start file=x.pcapng filter=\"udp portt 1\"");
+    cr_expect_eq(scn_program_parse_string("t", src, strlen(src), &o, &p, &d), SIM_EPARSE);
+    cr_assert_eq(scn_diags_count(d), 1);
+    cr_expect_eq(scn_diags_get(d, 0)->col, 29);
+    cr_expect_str_eq(scn_diags_get(d, 0)->message,
+                     "invalid BPF filter \"udp portt 1\": syntax error");
+    scn_diags_destroy(d);
+    free(src);
+}
+
+Test(scn_parser, expect_refused_names_the_previous_action)
+{
+    struct scn_program *p =
+        parse_ok("attach-vf vm1 vf=h1.pf0.vf3\n+0 expect vm1.datapath == synthetic\n"
+                 "+0 expect refused \"not enabled\"");
+    const struct scn_stmt *s = scn_program_stmt(p, scn_program_count(p) - 1);
+    cr_assert_eq(s->expect->kind, SCN_EXPECT_REFUSED);
+    cr_expect_eq(s->expect->field_param, (int64_t)scn_program_count(p) - 3);
+    cr_expect_str_eq(s->expect->value.text, "not enabled");
+    char buf[256];
+    cr_expect_str_eq(scn_expect_format(s, buf, sizeof buf), "refused \"not enabled\"");
+    scn_program_destroy(p);
+
+    const char *alone = "seed 1\nexpect refused\n";
+    struct scn_diags *d;
+    cr_expect_eq(parse(alone, &p, &d), SIM_EPARSE);
+    cr_assert_eq(scn_diags_count(d), 1);
+    cr_expect(strstr(scn_diags_get(d, 0)->message, "'expect refused' needs an action before it") !=
+              NULL);
+    scn_diags_destroy(d);
+}
+
 Test(scn_parser, files_missing_directory_and_real)
 {
     struct scn_program *p;
@@ -1044,6 +1115,14 @@ Test(scn_docs, every_verb_key_field_and_event_is_documented)
     for (size_t i = 0; i < SCN_EVENT_COUNT; i++) {
         snprintf(pat, sizeof pat, "`%s`", scn_event_name((enum scn_event)i));
         cr_expect(strstr(doc, pat) != NULL, "docs document event %s", pat);
+    }
+    /* The "Not supported" list is the limits table, line for line. */
+    size_t n_lim;
+    const struct scn_limit *lim = scn__limits(&n_lim);
+    for (size_t i = 0; i < n_lim; i++) {
+        char line[1024];
+        scn__limit_doc(&lim[i], line, sizeof line);
+        cr_expect(strstr(doc, line) != NULL, "docs list the limit: %s", line);
     }
     /* Drop causes belong to sim/ (the list grows there); the page names the table and the
      * checker answers a misspelt cause with the current list, so they are not checked here. */
