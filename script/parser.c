@@ -1997,7 +1997,7 @@ scn_program_parse_string(const char *name, const char *text, size_t len,
     sim_free(P.syms);
     for (size_t k = 0; k < P.n_refuse && !P.oom; k++) {
         const struct would_refuse *w = &P.refuse[k];
-        if (!w->expected)
+        if (!w->expected && !(P.opts != NULL && P.opts->lenient))
             scn__diag_add(P.diags, SCN_SEV_ERROR, P.file, w->line, w->col, w->len, w->line_src,
                           "%s", w->msg);
     }

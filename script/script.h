@@ -445,6 +445,9 @@ struct scn_parse_opts {
     /* If set, called for every `capture start filter=`: false (with a reason in why) makes it
      * an error "invalid BPF filter" (the CLI compiles it with libpcap, as the run would). */
     bool (*check_filter)(void *ctx, const char *filter, char *why, size_t why_len);
+    /* Do not report actions run would refuse (an attach of a VF no `sriov` enabled): for
+     * generators of random action sequences, which run with scn_run_opts.lenient too. */
+    bool lenient;
     void *ctx;
     /* Stop recording after this many errors (0: 20). */
     unsigned max_errors;
