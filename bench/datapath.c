@@ -705,7 +705,10 @@ bench_datapath_main(int argc, char **argv)
                     c->nruns++;
                     if (!res->ok) {
                         c->ok = false;
-                        snprintf(c->error, sizeof c->error, "%s", res->error);
+                        /* res lives inside c: copy through a local so the two never overlap */
+                        char why[sizeof c->error];
+                        snprintf(why, sizeof why, "%s", res->error);
+                        memcpy(c->error, why, sizeof why);
                     } else if (res->drops_total) {
                         c->ok = false;
                         snprintf(c->error, sizeof c->error, "%llu frames dropped",
