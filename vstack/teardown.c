@@ -156,6 +156,12 @@ vs__pf_teardown(struct vs_pf *pf)
         if (pf->vfs[i].vm != NULL && pf->vfs[i].vm->vf == &pf->vfs[i])
             pf->vfs[i].vm->vf = NULL;
     }
+    /* pf itself is freed by vs__pf_free once every PF is down (see there). */
+}
+
+void
+vs__pf_free(struct vs_pf *pf)
+{
     sim_free(pf->vfs);
     sim_free(pf);
 }

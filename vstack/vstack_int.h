@@ -419,6 +419,10 @@ void vs__migrate_vf_gone(struct vs_vm *vm);
 
 /* teardown.c */
 void vs__pf_teardown(struct vs_pf *pf);
+/* Frees a PF that vs__pf_teardown took down. Separate because tearing one PF down runs the
+ * clock, and the wire's stations still walk the world's PF list: a PF already down is skipped
+ * there (its station is detached), but its memory must still be there to be looked at. */
+void vs__pf_free(struct vs_pf *pf);
 
 /* events.c */
 struct vstack_event *vs__event(struct vstack_world *w, enum vstack_event_kind k,

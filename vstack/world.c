@@ -582,6 +582,8 @@ vstack_world_destroy(struct vstack_world *w)
     }
     for (size_t i = 0; i < w->n_pfs; i++)
         vs__pf_teardown(w->pfs[i]); /* guests release their VFs first; 7.7 order */
+    for (size_t i = 0; i < w->n_pfs; i++)
+        vs__pf_free(w->pfs[i]); /* only now: the loop above runs the clock over all of them */
     sim_free(w->pfs);
     w->pfs = NULL;
     w->n_pfs = 0;

@@ -16,8 +16,8 @@
  * Known defect (issue 9: a run ended while a VF is allocated cannot halt the PF and leaks its
  * tables): with GEN_KNOWN_LEAK=1 a leak that comes with the teardown's "would not halt" log
  * line is counted as known, not as a finding. GEN_KNOWN_SEEDS="38,111" skips seeds that crash
- * on a defect already reported to its owner (listed in /work/reports/findings.md with the
- * backtrace); they are counted as skipped. Exit 1 if any finding, else 0.
+ * on a defect already reported in an open issue (with the backtrace there); they are counted as
+ * skipped. Exit 1 if any finding, else 0.
  */
 #include <stdio.h>
 #include <stdlib.h>
